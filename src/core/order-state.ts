@@ -1,0 +1,112 @@
+/**
+ * The order state machine. `applyUpdate` is pure and monotonic: an order never moves backwards
+ * (a late `processing` never overwrites `succeeded`), a final state never changes except
+ * `succeeded`/`partially_succeeded` → `reversed`, and `unknown` never overwrites what is known.
+ * Fields that arrive later (card codes fetched after a callback, a supplier order id) are merged
+ * in, so any order of the same events converges to the same order.
+ */
+import type { Order, OrderStatus, OrderUpdate } from "./order.js";
+
+const finalStatuses: ReadonlySet<OrderStatus> = new Set(["succeeded", "partially_succeeded", "failed", "reversed"]);
+
+/** True for `succeeded`, `partially_succeeded`, `failed` and `reversed`. */
+export function isFinal(status: OrderStatus): boolean {
+  return finalStatuses.has(status);
+}
+
+/** Rank in the lifecycle; an update may only move to an equal or higher rank. */
+const rank: Readonly<Record<OrderStatus, number>> = {
+  unknown: 0,
+  processing: 1,
+  succeeded: 2,
+  partially_succeeded: 2,
+  failed: 2,
+  reversed: 3,
+};
+
+/** Why an update was not applied. */
+export type IgnoredReason =
+  | "regression" // an earlier lifecycle state arriving late
+  | "final_conflict" // a different final state than the one already recorded
+  | "not_reversible" // `reversed` for an order that did not succeed
+  | "different_order"; // the update names another order
+
+export interface ApplyResult {
+  order: Order;
+  /** True when the status changed. */
+  statusChanged: boolean;
+  /** True when any field changed (status or merged data). */
+  changed: boolean;
+  /** Set when the update's status was not applied. Data may still have been merged. */
+  ignored?: IgnoredReason;
+}
+
+function canMove(from: OrderStatus, to: OrderStatus): IgnoredReason | undefined {
+  if (from === to) return undefined;
+  if (to === "unknown") return "regression";
+  if (to === "reversed") return from === "failed" ? "not_reversible" : undefined;
+  if (isFinal(from)) return rank[to] < rank[from] || from === "reversed" ? "regression" : "final_conflict";
+  return rank[to] < rank[from] ? "regression" : undefined;
+}
+
+/**
+ * Applies an update to the current order (or creates it when there is none). Pure: returns a
+ * new order and never mutates its inputs.
+ */
+export function applyUpdate(current: Order | undefined, update: OrderUpdate, now: string): ApplyResult {
+  if (current === undefined) {
+    const { source: _source, occurredAt, ...fields } = update;
+    const order: Order = {
+      ...fields,
+      supplier: update.supplier ?? "",
+      cards: update.cards ?? [],
+      createdAt: update.createdAt ?? now,
+      updatedAt: now,
+      ...(isFinal(update.status) && update.finishedAt === undefined ? { finishedAt: occurredAt ?? now } : {}),
+    };
+    if (update.status !== "unknown") delete order.unknownReason;
+    return { order, statusChanged: true, changed: true };
+  }
+  if (update.merchantOrderId !== current.merchantOrderId) {
+    return { order: current, statusChanged: false, changed: false, ignored: "different_order" };
+  }
+  const ignored = canMove(current.status, update.status);
+  const next: Order = { ...current };
+  let changed = false;
+  // Merge data that was missing: it never overwrites what is known, so order does not matter.
+  const fill = <K extends keyof Order>(key: K, value: Order[K] | undefined) => {
+    if (value !== undefined && next[key] === undefined) {
+      next[key] = value;
+      changed = true;
+    }
+  };
+  fill("supplierOrderId", update.supplierOrderId);
+  fill("kind", update.kind);
+  fill("sku", update.sku);
+  fill("quantity", update.quantity);
+  fill("account", update.account);
+  fill("cost", update.cost);
+  if (update.cards !== undefined && update.cards.length > next.cards.length) {
+    // Card codes only ever grow: a later answer carrying more codes completes a partial delivery.
+    next.cards = update.cards;
+    changed = true;
+  }
+  if (ignored === undefined && update.status !== current.status) {
+    next.status = update.status;
+    next.vendorStatus = update.vendorStatus ?? next.vendorStatus;
+    if (update.failure !== undefined) next.failure = update.failure;
+    if (isFinal(update.status)) next.finishedAt = update.finishedAt ?? update.occurredAt ?? now;
+    if (update.status !== "unknown") delete next.unknownReason;
+    changed = true;
+  } else if (ignored === undefined) {
+    fill("vendorStatus", update.vendorStatus);
+    fill("failure", update.failure);
+    fill("finishedAt", update.finishedAt);
+    if (update.status === "unknown") fill("unknownReason", update.unknownReason);
+  }
+  if (changed) next.updatedAt = now;
+  const statusChanged = next.status !== current.status;
+  return ignored === undefined
+    ? { order: changed ? next : current, statusChanged, changed }
+    : { order: changed ? next : current, statusChanged, changed, ignored };
+}

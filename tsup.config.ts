@@ -1,0 +1,25 @@
+import { defineConfig, type Options } from "tsup";
+
+// One entry per public subpath export (package.json "exports").
+const entry = {
+  index: "src/index.ts",
+  "adapters/fulu/index": "adapters/fulu/index.ts",
+  "testing/index": "src/testing/index.ts",
+};
+
+const shared: Options = {
+  entry,
+  // tsup 8 injects `baseUrl`, which TypeScript 6 reports as deprecated.
+  dts: { compilerOptions: { ignoreDeprecations: "6.0" } },
+  sourcemap: true,
+  target: "node20",
+  platform: "node",
+  outDir: "dist",
+};
+
+export default defineConfig([
+  { ...shared, format: ["esm"] },
+  // p-retry and p-limit are ESM-only; esbuild's CJS interop for them breaks at run time
+  // (`default is not a function`), so the CJS build carries its own copy.
+  { ...shared, format: ["cjs"], noExternal: ["p-retry", "p-limit"] },
+]);

@@ -1,0 +1,21 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const from = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Tests and examples import the package by its public name, as a merchant would.
+    alias: [
+      { find: /^kaquan\/adapters\/fulu$/, replacement: from("./adapters/fulu/index.ts") },
+      { find: /^kaquan\/testing$/, replacement: from("./src/testing/index.ts") },
+      { find: /^kaquan$/, replacement: from("./src/index.ts") },
+    ],
+  },
+  test: {
+    include: ["test/**/*.test.ts"],
+    environment: "node",
+    pool: "forks",
+    testTimeout: 20_000,
+  },
+});

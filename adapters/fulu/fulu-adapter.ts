@@ -47,7 +47,12 @@ import {
   vendorError,
 } from "../../src/runtime/vendor-errors.js";
 import { decryptFuluCardField } from "./fulu-cards.js";
-import { buildFuluRequestBody, fuluSign, verifyFuluResponseSign, verifyFuluSignedJson } from "./fulu-signature.js";
+import {
+  buildFuluRequestBody,
+  fuluSign,
+  verifyFuluResponseSign,
+  verifyFuluSignedJson,
+} from "./fulu-signature.js";
 import {
   defaultFuluErrorTable,
   fuluCardFormats,
@@ -58,12 +63,12 @@ import {
   fuluStockStatuses,
 } from "./fulu-tables.js";
 import {
+  type FuluOrder,
+  type FuluProduct,
   fuluBalanceSchema,
   fuluCallbackSchema,
   fuluEnvelopeSchema,
-  type FuluOrder,
   fuluOrderSchema,
-  type FuluProduct,
   fuluProductSchema,
   fuluStockSchema,
 } from "./fulu-wire.js";
@@ -160,7 +165,8 @@ export function createFuluAdapter(options: FuluAdapterOptions): FuluAdapter {
   const appKey = options.appKey;
   const appSecret = options.appSecret;
   const endpoint =
-    options.endpoint ?? (options.environment === "sandbox" ? FULU_SANDBOX_ENDPOINT : FULU_PRODUCTION_ENDPOINT);
+    options.endpoint ??
+    (options.environment === "sandbox" ? FULU_SANDBOX_ENDPOINT : FULU_PRODUCTION_ENDPOINT);
   try {
     new URL(endpoint);
   } catch {
@@ -185,10 +191,17 @@ export function createFuluAdapter(options: FuluAdapterOptions): FuluAdapter {
     resendAfterNotFound: duplicateOrderId !== "none",
   };
 
-  type CallResult = { ok: true; result: unknown } | { ok: false; meaning: VendorErrorMeaning | undefined; error: KaquanError };
+  type CallResult =
+    | { ok: true; result: unknown }
+    | { ok: false; meaning: VendorErrorMeaning | undefined; error: KaquanError };
 
   /** Sends one gateway call and reads the envelope. Vendor errors come back classified, not thrown. */
-  async function call(method: string, business: Json, context: AdapterContext, merchantOrderId?: string): Promise<CallResult> {
+  async function call(
+    method: string,
+    business: Json,
+    context: AdapterContext,
+    merchantOrderId?: string,
+  ): Promise<CallResult> {
     const { body } = buildFuluRequestBody(
       {
         app_key: appKey,
@@ -216,11 +229,20 @@ export function createFuluAdapter(options: FuluAdapterOptions): FuluAdapter {
     return readEnvelope(response, method, context, merchantOrderId);
   }
 
-  function readEnvelope(response: HttpResponse, method: string, context: AdapterContext, merchantOrderId?: string): CallResult {
+  function readEnvelope(
+    response: HttpResponse,
+    method: string,
+    context: AdapterContext,
+    merchantOrderId?: string,
+  ): CallResult {
     const details = { supplier: "fulu", operation: method, nowMs: context.clock.now() };
     const envelope = fuluEnvelopeSchema.safeParse(tryParseJson(response.text));
     if (!envelope.success) {
-      throw unreadableResponseError(response, { ...details, merchantOrderId, reason: "a body that is not Fulu's envelope" });
+      throw unreadableResponseError(response, {
+        ...details,
+        merchantOrderId,
+        reason: "a body that is not Fulu's envelope",
+      });
     }
     const { code, message, result, sign } = envelope.data;
     if (String(code) !== "0") {
@@ -251,7 +273,10 @@ export function createFuluAdapter(options: FuluAdapterOptions): FuluAdapter {
     try {
       return { ok: true, result: parseJsonLossless(resultText) };
     } catch {
-      throw new MalformedPayloadError(`fulu ${method}: the result field is not JSON`, { supplier: "fulu", merchantOrderId });
+      throw new MalformedPayloadError(`fulu ${method}: the result field is not JSON`, {
+        supplier: "fulu",
+        merchantOrderId,
+      });
     }
   }
 
@@ -260,7 +285,12 @@ export function createFuluAdapter(options: FuluAdapterOptions): FuluAdapter {
     return result.result;
   }
 
-  function parseWith<T>(schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } }, value: unknown, what: string, merchantOrderId?: string): T {
+  function parseWith<T>(
+    schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } },
+    value: unknown,
+    what: string,
+    merchantOrderId?: string,
+  ): T {
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
       throw new MalformedPayloadError(`fulu: the ${what} in the answer does not have the documented fields`, {
@@ -276,7 +306,9 @@ export function createFuluAdapter(options: FuluAdapterOptions): FuluAdapter {
     try {
       return money(value, "CNY");
     } catch {
-      throw new MalformedPayloadError(`fulu: ${field} "${value}" is not a decimal amount`, { supplier: "fulu" });
+      throw new MalformedPayloadError(`fulu: ${field} "${value}" is not a decimal amount`, {
+        supplier: "fulu",
+      });
     }
   }
 
@@ -292,7 +324,8 @@ export function createFuluAdapter(options: FuluAdapterOptions): FuluAdapter {
     const price = toMoney(raw.purchase_price, "purchase_price");
     if (faceValue) product.faceValue = faceValue;
     if (price) product.price = price;
-    if (raw.stock_status !== undefined) product.stockStatus = fuluStockStatuses[raw.stock_status] ?? "unknown";
+    if (raw.stock_status !== undefined)
+      product.stockStatus = fuluStockStatuses[raw.stock_status] ?? "unknown";
     if (raw.template_id) product.accountTemplateId = raw.template_id;
     if (raw.sales_status !== undefined) product.vendorSaleStatus = raw.sales_status;
     if (raw.stock_status !== undefined) product.vendorStockStatus = raw.stock_status;
@@ -331,7 +364,8 @@ export function createFuluAdapter(options: FuluAdapterOptions): FuluAdapter {
     // "success" with missing or empty codes stays processing so the codes are fetched again.
     const quantity = raw.buy_num !== undefined && /^\d+$/.test(raw.buy_num) ? Number(raw.buy_num) : undefined;
     if (status === "succeeded" && kind === "card") {
-      const complete = cards.length >= (quantity ?? 1) && cards.every((card) => card.password.reveal().length > 0);
+      const complete =
+        cards.length >= (quantity ?? 1) && cards.every((card) => card.password.reveal().length > 0);
       if (!complete) status = "processing";
     }
     const update: OrderUpdate = {
@@ -353,7 +387,12 @@ export function createFuluAdapter(options: FuluAdapterOptions): FuluAdapter {
     if (created !== undefined) update.createdAt = isoTime(created);
     const finished = raw.finish_time ? parseDateTime(raw.finish_time) : undefined;
     if (finished !== undefined && status !== "processing") update.finishedAt = isoTime(finished);
-    if (status === "failed") update.failure = { code: "supplier_failed", message: "the supplier reports the order failed", vendorCode: vendorStatus };
+    if (status === "failed")
+      update.failure = {
+        code: "supplier_failed",
+        message: "the supplier reports the order failed",
+        vendorCode: vendorStatus,
+      };
     if (status === "unknown") update.unknownReason = `unrecognised Fulu order state "${vendorStatus}"`;
     return update;
   }
@@ -361,7 +400,7 @@ export function createFuluAdapter(options: FuluAdapterOptions): FuluAdapter {
   function productIdOf(sku: string | undefined): number {
     if (sku === undefined || !/^\d{1,15}$/.test(sku)) {
       throw new ValidationError("Fulu product ids are integers: pass the numeric product_id as sku", [
-        { path: "sku", message: "use Fulu's numeric product_id, e.g. \"10000001\"" },
+        { path: "sku", message: 'use Fulu\'s numeric product_id, e.g. "10000001"' },
       ]);
     }
     return Number(sku);
@@ -372,11 +411,20 @@ export function createFuluAdapter(options: FuluAdapterOptions): FuluAdapter {
     if (request.kind === "card") {
       return {
         method: methods.card,
-        business: { product_id: productIdOf(request.sku), buy_num: request.quantity, ...common, ...passThrough(request) },
+        business: {
+          product_id: productIdOf(request.sku),
+          buy_num: request.quantity,
+          ...common,
+          ...passThrough(request),
+        },
       };
     }
     if (request.kind === "mobile") {
-      if (!request.faceValue || !/^\d+(\.0+)?$/.test(request.faceValue.amount) || request.faceValue.currency !== "CNY") {
+      if (
+        !request.faceValue ||
+        !/^\d+(\.0+)?$/.test(request.faceValue.amount) ||
+        request.faceValue.currency !== "CNY"
+      ) {
         throw new ValidationError("Fulu mobile orders are placed by a whole-yuan CNY faceValue", [
           { path: "faceValue", message: 'pass faceValue such as { amount: "100", currency: "CNY" }' },
         ]);
@@ -434,7 +482,9 @@ export function createFuluAdapter(options: FuluAdapterOptions): FuluAdapter {
     },
 
     async getStock(sku, quantity, context) {
-      const value = expect(await call(methods.stock, { product_id: productIdOf(sku), buy_num: quantity }, context));
+      const value = expect(
+        await call(methods.stock, { product_id: productIdOf(sku), buy_num: quantity }, context),
+      );
       const stock = parseWith(fuluStockSchema, value ?? {}, "stock level");
       const level: StockLevel = {
         sku,
@@ -470,7 +520,12 @@ export function createFuluAdapter(options: FuluAdapterOptions): FuluAdapter {
       const value = expect(result);
       if (value === undefined) {
         // Accepted without an order body: the order exists, its state is not known yet.
-        return { merchantOrderId: request.merchantOrderId, supplier: "fulu", status: "processing", source: "place" };
+        return {
+          merchantOrderId: request.merchantOrderId,
+          supplier: "fulu",
+          status: "processing",
+          source: "place",
+        };
       }
       const order = parseWith(fuluOrderSchema, value, "order", request.merchantOrderId);
       if (order.customer_order_no !== request.merchantOrderId) {
@@ -483,10 +538,18 @@ export function createFuluAdapter(options: FuluAdapterOptions): FuluAdapter {
     },
 
     async queryOrder(merchantOrderId, context) {
-      const result = await call(methods.orderInfo, { customer_order_no: merchantOrderId }, context, merchantOrderId);
+      const result = await call(
+        methods.orderInfo,
+        { customer_order_no: merchantOrderId },
+        context,
+        merchantOrderId,
+      );
       if (!result.ok && result.meaning === "order_not_found") return undefined;
       const value = expect(result);
-      if (value === undefined || (typeof value === "object" && value !== null && Object.keys(value).length === 0)) {
+      if (
+        value === undefined ||
+        (typeof value === "object" && value !== null && Object.keys(value).length === 0)
+      ) {
         return undefined;
       }
       const order = parseWith(fuluOrderSchema, value, "order", merchantOrderId);
@@ -500,14 +563,25 @@ export function createFuluAdapter(options: FuluAdapterOptions): FuluAdapter {
     },
 
     async verifyCallback(callback: RawCallback) {
-      const raw = typeof callback.body === "string" ? callback.body : Buffer.from(callback.body).toString("utf8");
+      const raw =
+        typeof callback.body === "string" ? callback.body : Buffer.from(callback.body).toString("utf8");
       const fields = readCallbackFields(raw, callback.headers);
-      if (!fields) throw new SignatureError("fulu callback: the body is neither a JSON object nor a form; it was not applied", { supplier: "fulu" });
+      if (!fields)
+        throw new SignatureError(
+          "fulu callback: the body is neither a JSON object nor a form; it was not applied",
+          { supplier: "fulu" },
+        );
       const verified = fields.json ? verifyFuluSignedJson(raw, appSecret) : verifyFormSign(fields.values);
-      if (!verified) throw new SignatureError("fulu callback: the signature does not verify; it was not applied", { supplier: "fulu" });
+      if (!verified)
+        throw new SignatureError("fulu callback: the signature does not verify; it was not applied", {
+          supplier: "fulu",
+        });
       const parsed = fuluCallbackSchema.safeParse(fields.values);
       if (!parsed.success) {
-        throw new MalformedPayloadError("fulu callback: a documented field is missing (customer_order_no, order_status)", { supplier: "fulu" });
+        throw new MalformedPayloadError(
+          "fulu callback: a documented field is missing (customer_order_no, order_status)",
+          { supplier: "fulu" },
+        );
       }
       const data = parsed.data;
       const update: OrderUpdate = {
@@ -524,10 +598,15 @@ export function createFuluAdapter(options: FuluAdapterOptions): FuluAdapter {
       const finished = data.charge_finish_time ? parseDateTime(data.charge_finish_time) : undefined;
       if (finished !== undefined) update.occurredAt = isoTime(finished);
       if (update.status === "failed") {
-        update.failure = { code: "supplier_failed", message: "the supplier reports the order failed", vendorCode: data.order_status };
+        update.failure = {
+          code: "supplier_failed",
+          message: "the supplier reports the order failed",
+          vendorCode: data.order_status,
+        };
         if (data.recharge_description) update.failure.vendorMessage = data.recharge_description;
       }
-      if (update.status === "unknown") update.unknownReason = `unrecognised Fulu order status "${data.order_status}"`;
+      if (update.status === "unknown")
+        update.unknownReason = `unrecognised Fulu order status "${data.order_status}"`;
       const result: VerifiedCallback = { update };
       return result;
     },
@@ -567,7 +646,8 @@ function readCallbackFields(
     const parsed = tryParseJson(trimmed);
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return undefined;
     const values: Record<string, string> = {};
-    for (const [key, value] of Object.entries(parsed)) values[key] = typeof value === "string" ? value : JSON.stringify(value);
+    for (const [key, value] of Object.entries(parsed))
+      values[key] = typeof value === "string" ? value : JSON.stringify(value);
     return { json: true, values };
   }
   if (!trimmed.includes("=")) return undefined;
@@ -585,7 +665,10 @@ function readTemplateFields(value: unknown): AccountFieldSpec[] {
           const record = item as Record<string, unknown>;
           const name = record.name ?? record.key ?? record.field;
           if (typeof name === "string") {
-            const spec: AccountFieldSpec = { name, required: record.required === true || record.required === 1 || record.required === "1" };
+            const spec: AccountFieldSpec = {
+              name,
+              required: record.required === true || record.required === 1 || record.required === "1",
+            };
             const label = record.title ?? record.label;
             if (typeof label === "string") spec.label = label;
             fields.push(spec);

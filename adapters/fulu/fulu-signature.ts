@@ -32,7 +32,10 @@ export interface FuluPublicParameters {
  * `JSON.stringify` writes neither `\/` nor `\uXXXX` for CJK, matching PHP's
  * `JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES` that the vendor SDKs use.
  */
-export function buildFuluRequestBody(parameters: FuluPublicParameters, appSecret: string): { body: string; sign: string } {
+export function buildFuluRequestBody(
+  parameters: FuluPublicParameters,
+  appSecret: string,
+): { body: string; sign: string } {
   const signed = JSON.stringify(parameters);
   const sign = fuluSign(signed, appSecret);
   return { body: `${signed.slice(0, -1)},"sign":"${sign}"}`, sign };

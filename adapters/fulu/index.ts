@@ -6,5 +6,10 @@ export {
   type FuluAdapterOptions,
 } from "./fulu-adapter.js";
 export { decryptFuluCardField, encryptFuluCardField } from "./fulu-cards.js";
-export { buildFuluRequestBody, fuluSign, verifyFuluResponseSign, verifyFuluSignedJson } from "./fulu-signature.js";
+export {
+  buildFuluRequestBody,
+  fuluSign,
+  verifyFuluResponseSign,
+  verifyFuluSignedJson,
+} from "./fulu-signature.js";
 export { defaultFuluErrorTable } from "./fulu-tables.js";

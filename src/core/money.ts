@@ -86,7 +86,9 @@ function fromScaled(units: bigint, scale: number, minimumScale: number): string 
 export function parseDecimal(value: string | number, field = "amount"): string {
   let text = typeof value === "number" ? String(value) : value.trim();
   if (typeof value === "number" && !Number.isFinite(value)) {
-    throw new ValidationError(`${field} is not a finite number`, [{ path: field, message: "expected a decimal" }]);
+    throw new ValidationError(`${field} is not a finite number`, [
+      { path: field, message: "expected a decimal" },
+    ]);
   }
   const exponent = /^(-?)(\d+)(?:\.(\d+))?[eE]([+-]?\d+)$/.exec(text);
   if (exponent) {
@@ -161,7 +163,9 @@ function negate(amount: string): string {
 /** `value × quantity` for an integer quantity, exact. */
 export function multiplyMoney(value: Money, quantity: number): Money {
   if (!Number.isSafeInteger(quantity)) {
-    throw new ValidationError("quantity must be a whole number", [{ path: "quantity", message: "use an integer" }]);
+    throw new ValidationError("quantity must be a whole number", [
+      { path: "quantity", message: "use an integer" },
+    ]);
   }
   const scaled = toScaled(value.amount);
   return {

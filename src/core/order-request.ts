@@ -49,7 +49,11 @@ export const OrderRequestSchema = z
   .strict()
   .superRefine((request, context) => {
     if (request.kind !== "mobile" && request.sku === undefined) {
-      context.addIssue({ code: "custom", path: ["sku"], message: `a ${request.kind} order needs the supplier sku` });
+      context.addIssue({
+        code: "custom",
+        path: ["sku"],
+        message: `a ${request.kind} order needs the supplier sku`,
+      });
     }
     if ((request.kind === "direct" || request.kind === "mobile") && request.account === undefined) {
       context.addIssue({
@@ -65,8 +69,16 @@ export const OrderRequestSchema = z
         message: "a mobile order needs either faceValue or a sku",
       });
     }
-    if (request.kind === "mobile" && request.account !== undefined && !/^\+?\d{5,20}$/.test(request.account)) {
-      context.addIssue({ code: "custom", path: ["account"], message: "a mobile order's account must be a phone number" });
+    if (
+      request.kind === "mobile" &&
+      request.account !== undefined &&
+      !/^\+?\d{5,20}$/.test(request.account)
+    ) {
+      context.addIssue({
+        code: "custom",
+        path: ["account"],
+        message: "a mobile order's account must be a phone number",
+      });
     }
   });
 

@@ -7,7 +7,12 @@
  */
 import type { Order, OrderStatus, OrderUpdate } from "./order.js";
 
-const finalStatuses: ReadonlySet<OrderStatus> = new Set(["succeeded", "partially_succeeded", "failed", "reversed"]);
+const finalStatuses: ReadonlySet<OrderStatus> = new Set([
+  "succeeded",
+  "partially_succeeded",
+  "failed",
+  "reversed",
+]);
 
 /** True for `succeeded`, `partially_succeeded`, `failed` and `reversed`. */
 export function isFinal(status: OrderStatus): boolean {
@@ -102,7 +107,15 @@ export function applyUpdate(current: Order | undefined, update: OrderUpdate, now
     fill("vendorStatus", update.vendorStatus);
     fill("failure", update.failure);
     fill("finishedAt", update.finishedAt);
-    if (update.status === "unknown") fill("unknownReason", update.unknownReason);
+    // The latest explanation of an unknown outcome replaces the earlier one.
+    if (
+      update.status === "unknown" &&
+      update.unknownReason !== undefined &&
+      update.unknownReason !== next.unknownReason
+    ) {
+      next.unknownReason = update.unknownReason;
+      changed = true;
+    }
   }
   if (changed) next.updatedAt = now;
   const statusChanged = next.status !== current.status;

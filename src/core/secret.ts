@@ -38,7 +38,9 @@ export class Secret<T = string> {
 
   /** True for a `Secret` from any copy of kaquan. */
   static isSecret(value: unknown): value is Secret<unknown> {
-    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[secretBrand] === true;
+    return (
+      typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[secretBrand] === true
+    );
   }
 }
 

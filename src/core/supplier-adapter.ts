@@ -137,7 +137,11 @@ export interface SupplierAdapter {
   /** Sends the order once. Resolves with what the supplier said, or throws a classified error. */
   placeOrder(request: OrderRequest, context: AdapterContext): Promise<OrderUpdate>;
   /** Queries by the merchant's order id. `undefined` means the supplier says it has no such order. */
-  queryOrder(merchantOrderId: string, context: AdapterContext, hint?: OrderQueryHint): Promise<OrderUpdate | undefined>;
+  queryOrder(
+    merchantOrderId: string,
+    context: AdapterContext,
+    hint?: OrderQueryHint,
+  ): Promise<OrderUpdate | undefined>;
 
   /**
    * Verifies a callback over its raw bytes and parses it. Throws `SignatureError` when it does not

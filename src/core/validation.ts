@@ -19,7 +19,9 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what:
     }
     return { path, message };
   });
-  const summary = issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ");
+  const summary = issues
+    .map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message))
+    .join("; ");
   return throwValidation(`Invalid ${what}: ${summary}`, issues);
 }
 

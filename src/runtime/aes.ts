@@ -25,13 +25,21 @@ function cipherName(options: AesOptions): string {
 
 /** Decrypts base64 ciphertext with PKCS#7 padding to a UTF-8 string. Throws on a bad key or padding. */
 export function aesDecryptBase64(ciphertext: string, options: AesOptions): string {
-  const decipher = createDecipheriv(cipherName(options), options.key, options.mode === "ecb" ? null : options.iv!);
+  const decipher = createDecipheriv(
+    cipherName(options),
+    options.key,
+    options.mode === "ecb" ? null : options.iv!,
+  );
   const plain = Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64")), decipher.final()]);
   return plain.toString("utf8");
 }
 
 /** Encrypts a UTF-8 string with PKCS#7 padding to base64 (used by the simulators and tests). */
 export function aesEncryptBase64(plaintext: string, options: AesOptions): string {
-  const cipher = createCipheriv(cipherName(options), options.key, options.mode === "ecb" ? null : options.iv!);
+  const cipher = createCipheriv(
+    cipherName(options),
+    options.key,
+    options.mode === "ecb" ? null : options.iv!,
+  );
   return Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]).toString("base64");
 }

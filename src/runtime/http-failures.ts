@@ -31,7 +31,13 @@ export function isHtml(response: HttpResponse): boolean {
  */
 export function unreadableResponseError(
   response: HttpResponse,
-  details: { supplier: string; operation?: string; nowMs: number; reason?: string; merchantOrderId?: string | undefined },
+  details: {
+    supplier: string;
+    operation?: string;
+    nowMs: number;
+    reason?: string;
+    merchantOrderId?: string | undefined;
+  },
 ): KaquanError {
   const where = `${details.supplier}${details.operation ? ` ${details.operation}` : ""}`;
   if (response.status === 429) {
@@ -43,7 +49,7 @@ export function unreadableResponseError(
       retryAfterMs,
     });
   }
-  const shape = isHtml(response) ? "an HTML page" : details.reason ?? "an unreadable body";
+  const shape = isHtml(response) ? "an HTML page" : (details.reason ?? "an unreadable body");
   return new NoAnswerError(`${where}: HTTP ${response.status} with ${shape}; the outcome is unknown`, {
     supplier: details.supplier,
     merchantOrderId: details.merchantOrderId,

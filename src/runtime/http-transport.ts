@@ -53,7 +53,14 @@ interface SendState {
   connected: boolean;
 }
 
-const notSentCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL"]);
+const notSentCodes = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EADDRNOTAVAIL",
+]);
 
 function trackSocket(request: http.ClientRequest, state: SendState): void {
   request.once("socket", (socket: Socket) => {
@@ -62,7 +69,8 @@ function trackSocket(request: http.ClientRequest, state: SendState): void {
       state.connected = true; // a reused keep-alive socket: the request may be written at once
       return;
     }
-    const event = "encrypted" in socket && (socket as { encrypted?: boolean }).encrypted ? "secureConnect" : "connect";
+    const event =
+      "encrypted" in socket && (socket as { encrypted?: boolean }).encrypted ? "secureConnect" : "connect";
     socket.once(event, () => {
       state.connected = true;
     });
@@ -99,7 +107,10 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
     timeout: 0,
   });
 
-  async function send(request: HttpRequest, sendOptions: { signal?: AbortSignal | undefined } = {}): Promise<HttpResponse> {
+  async function send(
+    request: HttpRequest,
+    sendOptions: { signal?: AbortSignal | undefined } = {},
+  ): Promise<HttpResponse> {
     const state: SendState = { connected: false };
     const userSignal = sendOptions.signal;
     if (userSignal?.aborted) throw new AbortedError("the request was aborted before it was sent");
@@ -116,7 +127,10 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
         return clientRequest;
       },
     };
-    const headers: Record<string, string> = { "user-agent": options.userAgent ?? "kaquan", ...request.headers };
+    const headers: Record<string, string> = {
+      "user-agent": options.userAgent ?? "kaquan",
+      ...request.headers,
+    };
     const body = request.body === undefined ? undefined : Buffer.from(request.body as string | Uint8Array);
     try {
       const response = await instance.request<ArrayBuffer>({
@@ -180,8 +194,10 @@ interface FailureContext {
  * attached as a cause.
  */
 function classifyFailure(error: unknown, state: SendState, context: FailureContext): Error {
-  const code = typeof error === "object" && error !== null ? String((error as { code?: unknown }).code ?? "") : "";
-  const message = typeof error === "object" && error !== null ? String((error as { message?: unknown }).message) : "";
+  const code =
+    typeof error === "object" && error !== null ? String((error as { code?: unknown }).code ?? "") : "";
+  const message =
+    typeof error === "object" && error !== null ? String((error as { message?: unknown }).message) : "";
   const what = context.operation ? `${context.operation}: ` : "";
   if (context.userAborted) {
     return state.connected
@@ -194,7 +210,9 @@ function classifyFailure(error: unknown, state: SendState, context: FailureConte
       : new NotSentError(`${what}could not connect within ${context.limit} ms`);
   }
   if (/maxContentLength/.test(message)) {
-    return new NoAnswerError(`${what}response larger than maxResponseBytes (${context.maxResponseBytes} bytes)`);
+    return new NoAnswerError(
+      `${what}response larger than maxResponseBytes (${context.maxResponseBytes} bytes)`,
+    );
   }
   if (!state.connected) {
     const reason = notSentCodes.has(code) ? code : code || "connection failed";

@@ -39,7 +39,11 @@ function quoteLongNumbers(text: string): string {
       const match = numberToken.exec(text);
       if (match) {
         const token = match[0];
-        const digits = token.replace(/^-/, "").replace(/[eE].*$/, "").replace(".", "").replace(/^0+/, "");
+        const digits = token
+          .replace(/^-/, "")
+          .replace(/[eE].*$/, "")
+          .replace(".", "")
+          .replace(/^0+/, "");
         if (digits.length > 15) {
           output += `${text.slice(copiedUpTo, index)}"${token}"`;
           copiedUpTo = index + token.length;

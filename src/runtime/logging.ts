@@ -60,7 +60,8 @@ export function redact(value: unknown, options: RedactionOptions = {}): unknown 
   const seen = new WeakSet<object>();
   const scrub = (text: string): string => {
     let result = text;
-    for (const literal of literals) if (result.includes(literal)) result = result.split(literal).join(REDACTED);
+    for (const literal of literals)
+      if (result.includes(literal)) result = result.split(literal).join(REDACTED);
     return result;
   };
   const walk = (node: unknown, depth: number): unknown => {
@@ -76,7 +77,10 @@ export function redact(value: unknown, options: RedactionOptions = {}): unknown 
     if (Array.isArray(node)) return node.map((item) => walk(item, depth + 1));
     const copy: Record<string, unknown> = {};
     for (const [key, child] of Object.entries(node)) {
-      copy[key] = isSecretKey(key) && child !== undefined && child !== null && child !== "" ? REDACTED : walk(child, depth + 1);
+      copy[key] =
+        isSecretKey(key) && child !== undefined && child !== null && child !== ""
+          ? REDACTED
+          : walk(child, depth + 1);
     }
     return copy;
   };

@@ -8,7 +8,11 @@ export type HashAlgorithm = "md5" | "sha1" | "sha256" | "sha512";
 export type Encoding = "hex" | "base64";
 
 /** Hash of the UTF-8 bytes of `input` (or the bytes themselves). */
-export function hash(algorithm: HashAlgorithm, input: string | Uint8Array, encoding: Encoding = "hex"): string {
+export function hash(
+  algorithm: HashAlgorithm,
+  input: string | Uint8Array,
+  encoding: Encoding = "hex",
+): string {
   return createHash(algorithm).update(input).digest(encoding);
 }
 

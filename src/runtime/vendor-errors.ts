@@ -58,7 +58,8 @@ const describe: Readonly<Record<VendorErrorMeaning, string>> = {
   out_of_stock: "the product is out of stock at this supplier",
   invalid_account: "the target account was refused: check the account and its fields",
   product_unavailable: "the product is unknown, off sale or in maintenance at this supplier",
-  authentication: "the supplier refused the credentials or the request signature: check the app key and secret",
+  authentication:
+    "the supplier refused the credentials or the request signature: check the app key and secret",
   bad_request: "the supplier refused the request parameters",
   duplicate_order: "the supplier says this order id was already used",
   order_not_found: "the supplier has no order with this id",
@@ -74,7 +75,9 @@ export function vendorError(
   meaning: VendorErrorMeaning | undefined,
   options: KaquanErrorOptions & { operation?: string },
 ): KaquanError {
-  const where = options.supplier ? `${options.supplier}${options.operation ? ` ${options.operation}` : ""}` : "supplier";
+  const where = options.supplier
+    ? `${options.supplier}${options.operation ? ` ${options.operation}` : ""}`
+    : "supplier";
   const vendorDetail =
     options.vendorCode !== undefined || options.vendorMessage !== undefined
       ? ` (vendor code ${options.vendorCode ?? "none"}: ${options.vendorMessage ?? ""})`

@@ -1,0 +1,857 @@
+/**
+ * The supplier client: one adapter plus everything a merchant needs around it — validation,
+ * retries, idempotency, unknown-outcome resolution and a concurrency limit. It keeps the four
+ * promises:
+ * 1. at most one order reaches the supplier per `merchantOrderId` (write-ahead record, atomic
+ *    claim, re-send only when the supplier said "not found" past its grace window and is known to
+ *    refuse duplicate ids);
+ * 2. an ambiguous failure is `unknown`, resolved by query — never `failed`;
+ * 4. nothing secret reaches a log line or an error (redacting logger, allow-listed errors).
+ */
+import { createHash } from "node:crypto";
+import pLimit from "p-limit";
+import {
+  AbortedError,
+  type AdapterContext,
+  applyUpdate,
+  type Balance,
+  type Clock,
+  ConfigurationError,
+  compareMoney,
+  DeadlineExceededError,
+  type HttpTransport,
+  IdempotencyConflictError,
+  isFinal,
+  KaquanError,
+  type Logger,
+  multiplyMoney,
+  type Order,
+  OrderNotFoundError,
+  type OrderRequest,
+  type OrderRequestInput,
+  OrderRequestSchema,
+  type OrderUpdate,
+  PriceAboveMaxCostError,
+  type Product,
+  type ProductQuery,
+  ProductQuerySchema,
+  ProductUnavailableError,
+  parseInput,
+  type StockLevel,
+  type SupplierAdapter,
+  UnsupportedOperationError,
+  ValidationError,
+} from "../core/index.js";
+import { isoTime, sleep, systemClock } from "../runtime/clock.js";
+import { createHttpTransport, type HttpTransportOptions } from "../runtime/http-transport.js";
+import { createRedactingLogger } from "../runtime/logging.js";
+import type { IdempotencyStore, OrderRecord } from "../stores/idempotency-store.js";
+import { MemoryIdempotencyStore } from "../stores/memory-store.js";
+import {
+  type ResolvedRetryOptions,
+  type RetryOptions,
+  resolveRetryOptions,
+  runWithRetries,
+} from "./retry-policy.js";
+
+export interface SupplierClientOptions {
+  adapter: SupplierAdapter;
+  /** Write-ahead records. Default: in-process memory. Use a shared store when several processes place orders. */
+  store?: IdempotencyStore;
+  /** Your own transport, or options for kaquan's (timeouts, keep-alive, agents, proxy). */
+  http?: HttpTransport | HttpTransportOptions;
+  /** Retries of reads and of requests that provably never left. */
+  retry?: RetryOptions;
+  /** Most requests in flight to this supplier at once. Default 16. */
+  concurrency?: number;
+  /** A pino (or compatible) logger. Default: silent. Secrets are removed before it sees anything. */
+  logger?: Logger;
+  clock?: Clock;
+  /**
+   * How long `placeOrder` spends resolving an ambiguous outcome by query before it returns the
+   * order as `unknown`. Default 15 000 ms. `waitForFinal` continues from there.
+   */
+  resolveTimeoutMs?: number;
+  /** Overrides the adapter's not-found grace window (ms). */
+  notFoundGraceMs?: number;
+  /** Overrides the adapter's poll interval (ms). */
+  pollIntervalMs?: number;
+  /** Most re-sends of one order after "not found" (each only when safe). Default 2. */
+  maxResends?: number;
+  /** Called whenever an order's status changes. Errors it throws are logged, not propagated. */
+  onStatusChange?: (order: Order, previous: Order | undefined) => void;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface WaitOptions extends CallOptions {
+  /** Give up after this long. Default 120 000 ms. */
+  deadlineMs?: number;
+}
+
+/** How an order result was reached. */
+export interface OrderMeta {
+  /** Sends to the supplier made by this call (0 when an existing order was returned). */
+  attempts: number;
+  /** Time spent waiting between attempts and queries, in ms. */
+  totalRetryDelayMs: number;
+  /** `answer`: the supplier's own reply; `query`: resolved by querying; `existing`: a stored order. */
+  resolvedBy: "answer" | "query" | "existing";
+}
+
+/** An order as returned by the client. */
+export type OrderResult = Order & { readonly meta: OrderMeta };
+
+export interface SupplierClient {
+  readonly supplier: string;
+  readonly adapter: SupplierAdapter;
+  listProducts(query?: ProductQuery, options?: CallOptions): Promise<Product[]>;
+  getProduct(sku: string, options?: CallOptions): Promise<Product | undefined>;
+  getStock(sku: string, quantity?: number, options?: CallOptions): Promise<StockLevel>;
+  getBalance(options?: CallOptions): Promise<Balance>;
+  /**
+   * Places an order at most once per `merchantOrderId`. Resolves with the order (`processing`,
+   * a final state, or `unknown` when the outcome could not be learned in time — resolve it with
+   * `waitForFinal`). Rejects with a typed error for a definitive rejection, bad input, or an
+   * id reused with another request.
+   */
+  placeOrder(request: OrderRequestInput, options?: CallOptions): Promise<OrderResult>;
+  /** Queries the supplier, reduces the answer into the stored order, and returns it. */
+  getOrder(merchantOrderId: string, options?: CallOptions): Promise<OrderResult>;
+  /** Polls with the supplier's cadence, then backs off, until the order is final or the deadline passes. */
+  waitForFinal(merchantOrderId: string, options?: WaitOptions): Promise<OrderResult>;
+  /** Applies an update learned elsewhere (a verified callback) through the reducer. */
+  applyUpdate(update: OrderUpdate): Promise<Order>;
+  /** Closes kaquan's keep-alive sockets (not a transport you passed in). */
+  close(): void;
+}
+
+const orderIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Creates a client for one supplier. */
+export function createSupplierClient(options: SupplierClientOptions): SupplierClient {
+  const adapter = options?.adapter;
+  if (!adapter || typeof adapter.placeOrder !== "function" || typeof adapter.queryOrder !== "function") {
+    throw new ConfigurationError(
+      "createSupplierClient needs { adapter }, e.g. createFuluAdapter({ appKey, appSecret })",
+    );
+  }
+  const store = options.store ?? new MemoryIdempotencyStore();
+  const ownsTransport = !(options.http && "send" in options.http);
+  const http: HttpTransport & { close?: () => void } =
+    options.http && "send" in options.http
+      ? options.http
+      : createHttpTransport(options.http as HttpTransportOptions | undefined);
+  const retry: ResolvedRetryOptions = resolveRetryOptions(options.retry);
+  const concurrency = options.concurrency ?? 16;
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new ConfigurationError("concurrency must be a whole number ≥ 1");
+  const limit = pLimit(concurrency);
+  const clock = options.clock ?? systemClock;
+  const logger = createRedactingLogger(options.logger, { secretValues: adapter.secretValues() });
+  const capabilities = adapter.capabilities;
+  const graceMs = options.notFoundGraceMs ?? capabilities.notFoundGraceMs;
+  const pollIntervalMs = options.pollIntervalMs ?? capabilities.pollIntervalMs;
+  const resolveTimeoutMs = options.resolveTimeoutMs ?? 15_000;
+  const maxResends = options.maxResends ?? 2;
+  const mayResend = capabilities.duplicateOrderId !== "none" && capabilities.resendAfterNotFound;
+  const supplier = adapter.name;
+  /** Placements in flight in this process, so concurrent callers share one. */
+  const inflight = new Map<string, { fingerprint: string; promise: Promise<OrderResult> }>();
+
+  const keyOf = (merchantOrderId: string) => `${supplier}:${merchantOrderId}`;
+  const context = (signal?: AbortSignal): AdapterContext => ({ http, clock, logger, signal });
+  const nowIso = () => isoTime(clock.now());
+
+  /** A read, retried on not sent, no answer and throttled. */
+  async function read<T>(
+    operation: string,
+    run: (adapterContext: AdapterContext) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    try {
+      const outcome = await runWithRetries(() => limit(() => run(context(signal))), {
+        policy: retry,
+        signal,
+        now: () => clock.now(),
+        shouldRetry: (error) =>
+          KaquanError.isInstance(error) &&
+          (error.failureClass === "not_sent" ||
+            error.failureClass === "sent_no_answer" ||
+            error.failureClass === "throttled") &&
+          error.code !== "aborted",
+      });
+      return outcome.value;
+    } catch (error) {
+      logger.debug({ supplier, operation, error }, "read failed");
+      throw normalizeError(error, signal);
+    }
+  }
+
+  function normalizeError(error: unknown, signal?: AbortSignal): unknown {
+    if (KaquanError.isInstance(error)) return error;
+    if (signal?.aborted) return new AbortedError("the call was aborted", { supplier });
+    return error;
+  }
+
+  function fingerprintOf(request: OrderRequest): string {
+    return createHash("sha256").update(stableStringify(request)).digest("hex");
+  }
+
+  async function saveUpdate(
+    key: string,
+    update: OrderUpdate,
+    patch?: Partial<OrderRecord>,
+  ): Promise<OrderRecord> {
+    let previous: Order | undefined;
+    let changedStatus = false;
+    const stored = await store.update(key, (current) => {
+      if (!current) return undefined;
+      previous = current.order;
+      const result = applyUpdate(current.order, { ...update, supplier }, nowIso());
+      changedStatus = result.statusChanged;
+      return { ...current, ...patch, order: result.order, updatedAt: clock.now() };
+    });
+    if (!stored?.order)
+      throw new OrderNotFoundError(`no record for ${key}`, {
+        supplier,
+        merchantOrderId: update.merchantOrderId,
+      });
+    if (changedStatus) notify(stored.order, previous);
+    return stored;
+  }
+
+  function notify(order: Order, previous: Order | undefined): void {
+    logger.info(
+      {
+        supplier,
+        merchantOrderId: order.merchantOrderId,
+        status: order.status,
+        previousStatus: previous?.status,
+        vendorStatus: order.vendorStatus,
+      },
+      "order status changed",
+    );
+    try {
+      options.onStatusChange?.(order, previous);
+    } catch (error) {
+      logger.warn({ supplier, merchantOrderId: order.merchantOrderId, error }, "onStatusChange threw");
+    }
+  }
+
+  function withMeta(order: Order, meta: OrderMeta): OrderResult {
+    return { ...order, meta };
+  }
+
+  function unknownOrder(record: OrderRecord, reason: string): Order {
+    return {
+      merchantOrderId: record.merchantOrderId,
+      supplier,
+      status: "unknown",
+      cards: [],
+      createdAt: isoTime(record.createdAt),
+      updatedAt: nowIso(),
+      unknownReason: reason,
+      kind: record.request.kind,
+      ...(record.request.sku ? { sku: record.request.sku } : {}),
+      quantity: record.request.quantity,
+      ...(record.request.account ? { account: record.request.account } : {}),
+    };
+  }
+
+  /** Checks `maxCost` against the supplier's quote before anything is sent. */
+  async function guardMaxCost(request: OrderRequest, signal?: AbortSignal): Promise<void> {
+    if (!request.maxCost) return;
+    const details = { supplier, merchantOrderId: request.merchantOrderId };
+    if (!request.sku) {
+      throw new PriceAboveMaxCostError(
+        "maxCost needs a sku the supplier can quote; this order has none, so it was not sent",
+        details,
+      );
+    }
+    const sku = request.sku;
+    const product = await read(
+      "getProduct",
+      (adapterContext) => adapter.getProduct(sku, adapterContext),
+      signal,
+    );
+    if (!product)
+      throw new ProductUnavailableError(
+        `${supplier} does not know sku ${sku}; the order was not sent`,
+        details,
+      );
+    if (!product.price) {
+      throw new PriceAboveMaxCostError(
+        `${supplier} did not quote a price for ${sku}, so maxCost cannot be guaranteed; the order was not sent`,
+        details,
+      );
+    }
+    const cost = multiplyMoney(product.price, request.quantity);
+    if (product.price.currency !== request.maxCost.currency) {
+      throw new PriceAboveMaxCostError(
+        `${supplier} quotes ${sku} in ${product.price.currency} but maxCost is in ${request.maxCost.currency}; pass maxCost in ${product.price.currency}. The order was not sent`,
+        details,
+      );
+    }
+    if (compareMoney(cost, request.maxCost) > 0) {
+      throw new PriceAboveMaxCostError(
+        `the order would cost ${cost.amount} ${cost.currency}, above maxCost ${request.maxCost.amount} ${request.maxCost.currency}; it was not sent`,
+        details,
+      );
+    }
+  }
+
+  /**
+   * Sends the order, retrying only what provably never left (or was throttled). Returns the
+   * supplier's answer, or `undefined` when the outcome is ambiguous and must be resolved by query.
+   */
+  async function send(
+    key: string,
+    request: OrderRequest,
+    signal: AbortSignal | undefined,
+    meta: OrderMeta,
+    preCounted = false,
+  ): Promise<{ update?: OrderUpdate; duplicate?: boolean; rejected?: KaquanError }> {
+    try {
+      const outcome = await runWithRetries(
+        async (attempt) => {
+          // Write-ahead: the send is recorded before the first byte can leave. A re-send was
+          // already counted by the atomic claim that allowed it.
+          if (!(preCounted && attempt === 1)) {
+            await store.update(key, (current) =>
+              current
+                ? { ...current, sends: current.sends + 1, lastSentAt: clock.now(), updatedAt: clock.now() }
+                : undefined,
+            );
+          }
+          meta.attempts += 1;
+          try {
+            return await limit(() => adapter.placeOrder(request, context(signal)));
+          } catch (error) {
+            if (
+              KaquanError.isInstance(error) &&
+              (error.failureClass === "not_sent" ||
+                error.failureClass === "throttled" ||
+                error.code === "validation_error")
+            ) {
+              // It never left, or the supplier refused to take it: take the send back so the
+              // record stays truthful (a record with no sends may be released and reused).
+              await store.update(key, (current) =>
+                current ? { ...current, sends: Math.max(0, current.sends - 1) } : undefined,
+              );
+            }
+            throw error;
+          }
+        },
+        {
+          policy: retry,
+          signal,
+          now: () => clock.now(),
+          shouldRetry: (error) =>
+            KaquanError.isInstance(error) &&
+            (error.failureClass === "not_sent" || error.failureClass === "throttled") &&
+            error.code !== "aborted",
+        },
+      );
+      meta.totalRetryDelayMs += outcome.totalRetryDelayMs;
+      return { update: outcome.value };
+    } catch (caught) {
+      const error = normalizeError(caught, signal);
+      if (KaquanError.isInstance(error)) {
+        meta.totalRetryDelayMs += error.totalRetryDelayMs ?? 0;
+        logger.warn({ supplier, merchantOrderId: request.merchantOrderId, error }, "place order failed");
+        if (error.failureClass === "duplicate") return { duplicate: true };
+        if (error.failureClass === "rejected" || error.failureClass === "local") return { rejected: error };
+        if (error.failureClass === "not_sent" || error.failureClass === "throttled")
+          return { rejected: error };
+        return {}; // sent, no answer; unrecognised vendor error; unreadable or unverifiable answer
+      }
+      // Anything else (a bug, a non-kaquan error) happened somewhere during a send: ambiguous.
+      logger.error(
+        { supplier, merchantOrderId: request.merchantOrderId, error },
+        "unexpected error while placing an order",
+      );
+      return {};
+    }
+  }
+
+  /** Queries the order; `undefined` for "not found", `null` when the query itself failed. */
+  async function query(
+    merchantOrderId: string,
+    request: OrderRequest | undefined,
+    signal?: AbortSignal,
+  ): Promise<OrderUpdate | undefined | null> {
+    try {
+      const hint = request ? { kind: request.kind, ...(request.sku ? { sku: request.sku } : {}) } : undefined;
+      return await limit(() => adapter.queryOrder(merchantOrderId, context(signal), hint));
+    } catch (error) {
+      if (signal?.aborted) throw normalizeError(error, signal);
+      logger.debug({ supplier, merchantOrderId, error }, "order query failed");
+      return null;
+    }
+  }
+
+  /**
+   * Claims one re-send across every caller and process: the store's atomic update only lets the
+   * caller that saw `sends === expected` through.
+   */
+  async function claimResend(key: string, expectedSends: number): Promise<boolean> {
+    let won = false;
+    await store.update(key, (current) => {
+      if (!current || current.sends !== expectedSends || !current.resendable || current.placing)
+        return undefined;
+      won = true;
+      const now = clock.now();
+      return { ...current, sends: current.sends + 1, lastSentAt: now, placing: true, updatedAt: now };
+    });
+    return won;
+  }
+
+  /**
+   * Resolves an order whose placement got no usable answer: query until the supplier knows it;
+   * re-send only when it says "not found" past the grace window and re-sending is safe.
+   */
+  async function resolve(
+    key: string,
+    request: OrderRequest,
+    signal: AbortSignal | undefined,
+    meta: OrderMeta,
+    untilMs: number,
+  ): Promise<OrderResult> {
+    let queries = 0;
+    while (clock.now() < untilMs) {
+      const delay = Math.min(
+        queries === 0 ? Math.min(pollIntervalMs, 500) : pollIntervalMs,
+        Math.max(0, untilMs - clock.now()),
+      );
+      meta.totalRetryDelayMs += delay;
+      await sleep(delay, signal).catch((error) => {
+        throw normalizeError(error, signal);
+      });
+      queries += 1;
+      const found = await query(request.merchantOrderId, request, signal);
+      if (found) {
+        const stored = await saveUpdate(key, found, { resendable: false });
+        return withMeta(stored.order!, { ...meta, resolvedBy: "query" });
+      }
+      if (found === undefined) {
+        const record = await store.get(key);
+        if (!record) break;
+        const resends = record.sends - 1;
+        const sinceSend = clock.now() - (record.lastSentAt ?? record.createdAt);
+        if (
+          mayResend &&
+          record.resendable &&
+          sinceSend >= graceMs &&
+          resends < maxResends &&
+          (await claimResend(key, record.sends))
+        ) {
+          logger.warn(
+            { supplier, merchantOrderId: request.merchantOrderId, sinceSend },
+            "supplier has no such order past the grace window; re-sending the same id",
+          );
+          const outcome = await send(key, request, signal, meta, true).finally(() => markPlaced(key));
+          const settled = await settle(key, request, outcome, meta);
+          if (settled) return settled;
+        }
+      }
+    }
+    const record = await store.get(key);
+    const reason = "no usable answer after the order was sent, and the supplier has not confirmed it yet";
+    if (record?.order && record.order.status !== "unknown")
+      return withMeta(record.order, { ...meta, resolvedBy: "existing" });
+    const stored = record
+      ? await saveUpdate(key, { ...unknownOrder(record, reason), source: "local" })
+      : undefined;
+    return withMeta(stored?.order ?? unknownOrderFallback(request, reason), { ...meta, resolvedBy: "query" });
+  }
+
+  function unknownOrderFallback(request: OrderRequest, reason: string): Order {
+    return {
+      merchantOrderId: request.merchantOrderId,
+      supplier,
+      status: "unknown",
+      cards: [],
+      createdAt: nowIso(),
+      updatedAt: nowIso(),
+      unknownReason: reason,
+    };
+  }
+
+  /**
+   * Turns a send outcome into a result: an answer is saved; a rejection is recorded as failed and
+   * thrown; `undefined` means "still ambiguous, keep resolving".
+   */
+  async function settle(
+    key: string,
+    request: OrderRequest,
+    outcome: Awaited<ReturnType<typeof send>>,
+    meta: OrderMeta,
+  ): Promise<OrderResult | undefined> {
+    if (outcome.update) {
+      const stored = await saveUpdate(key, outcome.update, { resendable: false });
+      return withMeta(stored.order!, { ...meta, resolvedBy: "answer" });
+    }
+    if (outcome.rejected) {
+      const error = outcome.rejected;
+      error.attempts = meta.attempts;
+      error.totalRetryDelayMs = meta.totalRetryDelayMs;
+      const record = await store.get(key);
+      if (record && record.sends === 0) {
+        await store.release(key, record.fingerprint); // it never left: the id may be used again
+      } else if (error.failureClass === "rejected") {
+        await saveUpdate(
+          key,
+          {
+            merchantOrderId: request.merchantOrderId,
+            status: "failed",
+            source: "place",
+            failure: {
+              code: error.code,
+              message: error.message,
+              ...(error.vendorCode ? { vendorCode: error.vendorCode } : {}),
+              ...(error.vendorMessage ? { vendorMessage: error.vendorMessage } : {}),
+            },
+          },
+          { resendable: false },
+        );
+      } else {
+        return undefined; // throttled or not sent after an earlier ambiguous send: keep resolving
+      }
+      throw error;
+    }
+    if (outcome.duplicate)
+      await store.update(key, (current) => (current ? { ...current, resendable: false } : undefined));
+    return undefined;
+  }
+
+  async function runPlacement(
+    request: OrderRequest,
+    fingerprint: string,
+    signal?: AbortSignal,
+  ): Promise<OrderResult> {
+    const key = keyOf(request.merchantOrderId);
+    const now = clock.now();
+    const claim = await store.claim({
+      key,
+      supplier,
+      merchantOrderId: request.merchantOrderId,
+      fingerprint,
+      request,
+      sends: 0,
+      resendable: true,
+      placing: true,
+      createdAt: now,
+      updatedAt: now,
+    });
+    if (!claim.claimed) return existingOrder(claim.existing, fingerprint, signal);
+    const meta: OrderMeta = { attempts: 0, totalRetryDelayMs: 0, resolvedBy: "answer" };
+    try {
+      await guardMaxCost(request, signal);
+    } catch (error) {
+      await store.release(key, fingerprint);
+      throw error;
+    }
+    await saveUpdate(key, {
+      merchantOrderId: request.merchantOrderId,
+      status: "unknown",
+      source: "local",
+      kind: request.kind,
+      quantity: request.quantity,
+      ...(request.sku ? { sku: request.sku } : {}),
+      ...(request.account ? { account: request.account } : {}),
+      unknownReason: "the order is being sent",
+    });
+    const outcome = await send(key, request, signal, meta).finally(() => markPlaced(key));
+    const settled = await settle(key, request, outcome, meta);
+    if (settled) {
+      warnIfAboveMaxCost(request, settled);
+      return settled;
+    }
+    await saveUpdate(key, {
+      merchantOrderId: request.merchantOrderId,
+      status: "unknown",
+      source: "local",
+      unknownReason: outcome.duplicate
+        ? "the supplier says this id is already used; querying it"
+        : "no usable answer after the order was sent; querying it",
+    });
+    return resolve(key, request, signal, meta, clock.now() + resolveTimeoutMs);
+  }
+
+  async function markPlaced(key: string): Promise<void> {
+    await store.update(key, (current) =>
+      current?.placing ? { ...current, placing: false, updatedAt: clock.now() } : undefined,
+    );
+  }
+
+  function warnIfAboveMaxCost(request: OrderRequest, order: Order): void {
+    if (
+      request.maxCost &&
+      order.cost &&
+      order.cost.currency === request.maxCost.currency &&
+      compareMoney(order.cost, request.maxCost) > 0
+    ) {
+      logger.warn(
+        { supplier, merchantOrderId: order.merchantOrderId, cost: order.cost, maxCost: request.maxCost },
+        "the supplier charged more than maxCost",
+      );
+    }
+  }
+
+  async function existingOrder(
+    existing: OrderRecord,
+    fingerprint: string,
+    signal?: AbortSignal,
+  ): Promise<OrderResult> {
+    if (existing.fingerprint !== fingerprint) {
+      throw new IdempotencyConflictError(
+        `merchantOrderId ${existing.merchantOrderId} was already used for a different order; use a new id for a new order`,
+        { supplier, merchantOrderId: existing.merchantOrderId },
+      );
+    }
+    // Placed by another caller (or process): wait briefly for its outcome rather than guess.
+    const until = clock.now() + resolveTimeoutMs;
+    let record: OrderRecord | undefined = existing;
+    while (record?.placing && clock.now() < until) {
+      await sleep(Math.min(100, pollIntervalMs), signal);
+      record = await store.get(existing.key);
+    }
+    const meta: OrderMeta = { attempts: 0, totalRetryDelayMs: 0, resolvedBy: "existing" };
+    if (!record) {
+      throw new OrderNotFoundError(
+        `order ${existing.merchantOrderId} was released before it was sent; place it again`,
+        {
+          supplier,
+          merchantOrderId: existing.merchantOrderId,
+        },
+      );
+    }
+    return withMeta(record.order ?? unknownOrder(record, "being placed by another caller"), meta);
+  }
+
+  async function getOrder(merchantOrderId: string, callOptions: CallOptions = {}): Promise<OrderResult> {
+    if (typeof merchantOrderId !== "string" || !orderIdPattern.test(merchantOrderId)) {
+      throw new ValidationError("merchantOrderId must be 1-64 characters of letters, digits, '-' or '_'", [
+        { path: "merchantOrderId", message: "pass the id you placed the order with" },
+      ]);
+    }
+    const key = keyOf(merchantOrderId);
+    const record = await store.get(key);
+    const found = await read(
+      "queryOrder",
+      async (adapterContext) => {
+        const hint = record
+          ? { kind: record.request.kind, ...(record.request.sku ? { sku: record.request.sku } : {}) }
+          : undefined;
+        return adapter.queryOrder(merchantOrderId, adapterContext, hint);
+      },
+      callOptions.signal,
+    );
+    const meta: OrderMeta = { attempts: 0, totalRetryDelayMs: 0, resolvedBy: "query" };
+    if (found) {
+      if (!record) {
+        // Known to the supplier but not to this store (placed elsewhere): adopt it.
+        await store.update(key, (current) => current ?? adoptedRecord(merchantOrderId, found));
+      }
+      const stored = await saveUpdate(key, found, { resendable: false });
+      return withMeta(stored.order!, meta);
+    }
+    if (!record) {
+      throw new OrderNotFoundError(`neither kaquan nor ${supplier} knows order ${merchantOrderId}`, {
+        supplier,
+        merchantOrderId,
+      });
+    }
+    return withMeta(record.order ?? unknownOrder(record, "the supplier has not confirmed the order yet"), {
+      ...meta,
+      resolvedBy: "existing",
+    });
+  }
+
+  function adoptedRecord(merchantOrderId: string, update: OrderUpdate): OrderRecord {
+    const now = clock.now();
+    return {
+      key: keyOf(merchantOrderId),
+      supplier,
+      merchantOrderId,
+      fingerprint: "",
+      request: {
+        merchantOrderId,
+        kind: update.kind ?? "direct",
+        quantity: update.quantity ?? 1,
+        ...(update.sku ? { sku: update.sku } : {}),
+      },
+      sends: 1,
+      resendable: false,
+      placing: false,
+      createdAt: now,
+      updatedAt: now,
+    };
+  }
+
+  async function waitForFinal(merchantOrderId: string, waitOptions: WaitOptions = {}): Promise<OrderResult> {
+    const deadlineMs = waitOptions.deadlineMs ?? 120_000;
+    const until = clock.now() + deadlineMs;
+    const signal = waitOptions.signal;
+    let polls = 0;
+    let delay = pollIntervalMs;
+    let last: OrderResult | undefined;
+    for (;;) {
+      try {
+        last = await getOrder(merchantOrderId, { ...(signal ? { signal } : {}) });
+      } catch (error) {
+        if (!KaquanError.isInstance(error) || error.code === "validation_error" || error.code === "aborted")
+          throw error;
+        if (error.code === "order_not_found" && !(await store.get(keyOf(merchantOrderId)))) throw error;
+        logger.debug({ supplier, merchantOrderId, error }, "poll failed; will poll again");
+      }
+      if (last && isFinal(last.status)) return last;
+      const record = await store.get(keyOf(merchantOrderId));
+      if (record?.resendable && record.sends > 0 && mayResend) {
+        // Placed with no usable answer and still unconfirmed: resolve as placeOrder would.
+        const meta: OrderMeta = { attempts: 0, totalRetryDelayMs: 0, resolvedBy: "query" };
+        last = await resolve(
+          record.key,
+          record.request,
+          signal,
+          meta,
+          Math.min(until, clock.now() + pollIntervalMs * 2 + 1),
+        );
+        if (isFinal(last.status)) return last;
+      }
+      const remaining = until - clock.now();
+      if (remaining <= 0) break;
+      polls += 1;
+      // The supplier's cadence for the first polls, then exponential backoff with jitter.
+      if (polls > 5) delay = Math.min(delay * 1.5, 30_000);
+      const wait = Math.min(remaining, Math.round(delay * (0.8 + Math.random() * 0.4)));
+      await sleep(wait, signal).catch((error) => {
+        throw normalizeError(error, signal);
+      });
+    }
+    const order = last ?? (await store.get(keyOf(merchantOrderId)))?.order;
+    throw new DeadlineExceededError(
+      `order ${merchantOrderId} is still ${order?.status ?? "unknown"} after ${deadlineMs} ms; keep polling with waitForFinal or getOrder`,
+      order,
+      { supplier, merchantOrderId },
+    );
+  }
+
+  return {
+    supplier,
+    adapter,
+
+    async listProducts(query = {}, callOptions = {}) {
+      const parsed = parseInput(ProductQuerySchema, query, "product query");
+      return read(
+        "listProducts",
+        (adapterContext) => adapter.listProducts(parsed, adapterContext),
+        callOptions.signal,
+      );
+    },
+
+    async getProduct(sku, callOptions = {}) {
+      requireText(sku, "sku");
+      return read(
+        "getProduct",
+        (adapterContext) => adapter.getProduct(sku, adapterContext),
+        callOptions.signal,
+      );
+    },
+
+    async getStock(sku, quantity = 1, callOptions = {}) {
+      requireText(sku, "sku");
+      if (!Number.isInteger(quantity) || quantity < 1) {
+        throw new ValidationError("quantity must be a whole number ≥ 1", [
+          { path: "quantity", message: "pass how many units you want to buy" },
+        ]);
+      }
+      const getStock = adapter.getStock?.bind(adapter);
+      if (!getStock) throw new UnsupportedOperationError(`${supplier} has no stock API`, { supplier });
+      return read(
+        "getStock",
+        (adapterContext) => getStock(sku, quantity, adapterContext),
+        callOptions.signal,
+      );
+    },
+
+    async getBalance(callOptions = {}) {
+      const getBalance = adapter.getBalance?.bind(adapter);
+      if (!getBalance) throw new UnsupportedOperationError(`${supplier} has no balance API`, { supplier });
+      return read("getBalance", (adapterContext) => getBalance(adapterContext), callOptions.signal);
+    },
+
+    placeOrder(input, callOptions = {}) {
+      let request: OrderRequest;
+      try {
+        request = parseInput(OrderRequestSchema, input, "order request");
+        if (!capabilities.orderKinds.includes(request.kind)) {
+          throw new ValidationError(`${supplier} does not take ${request.kind} orders`, [
+            { path: "kind", message: `use one of: ${capabilities.orderKinds.join(", ")}` },
+          ]);
+        }
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      const fingerprint = fingerprintOf(request);
+      const key = keyOf(request.merchantOrderId);
+      const running = inflight.get(key);
+      if (running) {
+        if (running.fingerprint !== fingerprint) {
+          return Promise.reject(
+            new IdempotencyConflictError(
+              `merchantOrderId ${request.merchantOrderId} is being placed with a different request; use a new id for a new order`,
+              { supplier, merchantOrderId: request.merchantOrderId },
+            ),
+          );
+        }
+        return running.promise.then((order) =>
+          withMeta(order, { ...order.meta, attempts: 0, resolvedBy: "existing" }),
+        );
+      }
+      const promise = runPlacement(request, fingerprint, callOptions.signal).finally(() =>
+        inflight.delete(key),
+      );
+      inflight.set(key, { fingerprint, promise });
+      return promise;
+    },
+
+    getOrder,
+    waitForFinal,
+
+    async applyUpdate(update) {
+      const key = keyOf(update.merchantOrderId);
+      if (!(await store.get(key)))
+        await store.update(key, (current) => current ?? adoptedRecord(update.merchantOrderId, update));
+      return (await saveUpdate(key, update, { resendable: false })).order!;
+    },
+
+    close() {
+      if (ownsTransport) http.close?.();
+    },
+  };
+}
+
+function requireText(value: unknown, field: string): void {
+  if (typeof value !== "string" || value.length === 0) {
+    throw new ValidationError(`${field} must be a non-empty string`, [
+      { path: field, message: `pass the supplier's ${field}` },
+    ]);
+  }
+}
+
+/** JSON with object keys sorted, so equal requests fingerprint equally. */
+function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, child]) => child !== undefined)
+      .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0));
+    return `{${entries.map(([key, child]) => `${JSON.stringify(key)}:${stableStringify(child)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -1,0 +1,32 @@
+/**
+ * kaquan — one typed interface to the upstream suppliers of virtual goods.
+ *
+ * The root export holds the contract (types, schemas, errors, the order state machine), the
+ * supplier client, the stores and the machinery adapters share. Each supplier adapter lives in
+ * its own subpath (`kaquan/adapters/fulu`); simulators and the conformance suite in `kaquan/testing`.
+ */
+export * from "./client/index.js";
+export * from "./core/index.js";
+export {
+  aesDecryptBase64,
+  aesEncryptBase64,
+  canonicalize,
+  createHttpTransport,
+  createRedactingLogger,
+  formatDateTime,
+  type HttpTransportOptions,
+  hash,
+  hmac,
+  isSecretKey,
+  md5Hex,
+  parseDateTime,
+  parseJsonLossless,
+  parseRetryAfter,
+  redact,
+  safeEqual,
+  safeEqualHex,
+  silentLogger,
+  sortCharacters,
+  systemClock,
+} from "./runtime/index.js";
+export * from "./stores/index.js";

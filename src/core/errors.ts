@@ -111,7 +111,10 @@ export class KaquanError extends Error {
   }
 
   /** True when `value` is an error of this class (or a subclass) from any copy of kaquan. */
-  static isInstance<T extends typeof KaquanError>(this: T, value: unknown): value is InstanceType<T> {
+  static isInstance<T extends abstract new (...args: never[]) => KaquanError>(
+    this: T & { readonly errorName: string },
+    value: unknown,
+  ): value is InstanceType<T> {
     if (typeof value !== "object" || value === null) return false;
     const chain = (value as Record<symbol, unknown>)[brand];
     return Array.isArray(chain) && chain.includes(this.errorName);

@@ -5,6 +5,7 @@
  * all and get a report.
  */
 import { inspect } from "node:util";
+import { createSupplierClient, type SupplierClient } from "../client/supplier-client.js";
 import {
   type AdapterContext,
   BalanceSchema,
@@ -19,7 +20,6 @@ import {
   StockLevelSchema,
   type SupplierAdapter,
 } from "../core/index.js";
-import { createSupplierClient, type SupplierClient } from "../client/supplier-client.js";
 import { systemClock } from "../runtime/clock.js";
 import { createHttpTransport } from "../runtime/http-transport.js";
 
@@ -76,7 +76,11 @@ interface CheckEnvironment {
   context: AdapterContext;
 }
 
-type Check = (target: ConformanceTarget, client: SupplierClient, environment: CheckEnvironment) => Promise<void>;
+type Check = (
+  target: ConformanceTarget,
+  client: SupplierClient,
+  environment: CheckEnvironment,
+) => Promise<void>;
 
 const checks: Record<string, Check> = {
   "lists a catalogue of valid products and looks one up": async (target, client) => {
@@ -89,23 +93,37 @@ const checks: Record<string, Check> = {
     const first = products[0]!;
     const found = await client.getProduct(first.sku);
     assert(found?.sku === first.sku, `getProduct(${first.sku}) did not return that product`);
-    assert((await client.getProduct(target.fixtures.unknownSku)) === undefined, "getProduct of an unknown sku is not undefined");
+    assert(
+      (await client.getProduct(target.fixtures.unknownSku)) === undefined,
+      "getProduct of an unknown sku is not undefined",
+    );
   },
 
   "reports stock and balance where the supplier has them": async (target, client) => {
     const sku = target.fixtures.card?.sku ?? target.fixtures.direct?.sku;
     if (target.adapter.capabilities.stock && sku) {
-      assert(StockLevelSchema.safeParse(await client.getStock(sku, 1)).success, "getStock does not match StockLevelSchema");
+      assert(
+        StockLevelSchema.safeParse(await client.getStock(sku, 1)).success,
+        "getStock does not match StockLevelSchema",
+      );
     }
     if (target.adapter.capabilities.balance) {
-      assert(BalanceSchema.safeParse(await client.getBalance()).success, "getBalance does not match BalanceSchema");
+      assert(
+        BalanceSchema.safeParse(await client.getBalance()).success,
+        "getBalance does not match BalanceSchema",
+      );
     }
   },
 
   "takes each order kind to a final state and queries it by id": async (target, client, { deadlineMs }) => {
     const { direct, card, mobile } = target.fixtures;
     const requests = [
-      direct && { merchantOrderId: orderId("cd"), kind: "direct" as const, sku: direct.sku, account: direct.account },
+      direct && {
+        merchantOrderId: orderId("cd"),
+        kind: "direct" as const,
+        sku: direct.sku,
+        account: direct.account,
+      },
       card && { merchantOrderId: orderId("cc"), kind: "card" as const, sku: card.sku },
       mobile && {
         merchantOrderId: orderId("cm"),
@@ -114,22 +132,33 @@ const checks: Record<string, Check> = {
         faceValue: mobile.faceValue,
         ...(mobile.sku ? { sku: mobile.sku } : {}),
       },
-    ].filter((request) => request !== undefined && target.adapter.capabilities.orderKinds.includes(request.kind));
+    ].filter(
+      (request) => request !== undefined && target.adapter.capabilities.orderKinds.includes(request.kind),
+    );
     assert(requests.length > 0, "no order fixtures for the kinds the adapter supports");
     for (const request of requests) {
       const placed = await client.placeOrder(request!);
       assert(placed.merchantOrderId === request!.merchantOrderId, "placeOrder returned another order");
       assert(placed.status !== "failed", `a ${request!.kind} order failed at placement`);
       const final = await client.waitForFinal(request!.merchantOrderId, { deadlineMs });
-      assert(final.status === "succeeded", `a ${request!.kind} order ended ${final.status}, expected succeeded`);
+      assert(
+        final.status === "succeeded",
+        `a ${request!.kind} order ended ${final.status}, expected succeeded`,
+      );
       if (request!.kind === "card" && target.adapter.capabilities.cardDelivery) {
         assert(final.cards.length > 0, "a succeeded card order has no cards");
         for (const delivered of final.cards) {
-          assert(Secret.isSecret(delivered.password) && delivered.password.reveal().length > 0, "a card code is empty or not a Secret");
+          assert(
+            Secret.isSecret(delivered.password) && delivered.password.reveal().length > 0,
+            "a card code is empty or not a Secret",
+          );
         }
       }
       const queried = await client.getOrder(request!.merchantOrderId);
-      assert(queried.merchantOrderId === request!.merchantOrderId && isFinal(queried.status), "getOrder did not return the final order");
+      assert(
+        queried.merchantOrderId === request!.merchantOrderId && isFinal(queried.status),
+        "getOrder did not return the final order",
+      );
     }
   },
 
@@ -138,7 +167,13 @@ const checks: Record<string, Check> = {
     assert(fixture, "needs a card or direct fixture");
     const request = target.fixtures.card
       ? { merchantOrderId: orderId("dup"), kind: "card" as const, sku: target.fixtures.card.sku, quantity: 1 }
-      : { merchantOrderId: orderId("dup"), kind: "direct" as const, sku: target.fixtures.direct!.sku, account: target.fixtures.direct!.account, quantity: 1 };
+      : {
+          merchantOrderId: orderId("dup"),
+          kind: "direct" as const,
+          sku: target.fixtures.direct!.sku,
+          account: target.fixtures.direct!.account,
+          quantity: 1,
+        };
     await client.placeOrder(request);
     const behaviour = target.adapter.capabilities.duplicateOrderId;
     const second = await target.adapter.placeOrder(request, context).then(
@@ -146,9 +181,17 @@ const checks: Record<string, Check> = {
       (error: unknown) => ({ error }),
     );
     if (behaviour === "reject") {
-      assert("error" in second && KaquanError.isInstance(second.error) && second.error.failureClass === "duplicate", "a re-sent id was not refused as a duplicate");
+      assert(
+        "error" in second &&
+          KaquanError.isInstance(second.error) &&
+          second.error.failureClass === "duplicate",
+        "a re-sent id was not refused as a duplicate",
+      );
     } else if (behaviour === "replay") {
-      assert("update" in second && second.update.merchantOrderId === request.merchantOrderId, "a re-sent id did not replay the original order");
+      assert(
+        "update" in second && second.update.merchantOrderId === request.merchantOrderId,
+        "a re-sent id did not replay the original order",
+      );
     }
   },
 
@@ -158,10 +201,16 @@ const checks: Record<string, Check> = {
     const merchantOrderId = orderId("cb");
     const genuine = target.callbackFor({ merchantOrderId, status: "success" });
     const verified = await verify(genuine, context);
-    assert(verified.update.merchantOrderId === merchantOrderId && verified.update.status === "succeeded", "a genuine callback did not verify to succeeded");
+    assert(
+      verified.update.merchantOrderId === merchantOrderId && verified.update.status === "succeeded",
+      "a genuine callback did not verify to succeeded",
+    );
     const body = typeof genuine.body === "string" ? genuine.body : Buffer.from(genuine.body).toString("utf8");
     const tampered = { ...genuine, body: body.replace("success", "failed") };
-    const rejected = await verify(tampered, context).then(() => false, (error: unknown) => SignatureError.isInstance(error));
+    const rejected = await verify(tampered, context).then(
+      () => false,
+      (error: unknown) => SignatureError.isInstance(error),
+    );
     assert(rejected, "a tampered callback was not rejected with SignatureError");
     const ack = target.adapter.callbackAck?.(true);
     assert(ack && ack.status >= 200 && ack.status < 300, "the acknowledgement is not a 2xx");
@@ -172,16 +221,27 @@ const checks: Record<string, Check> = {
     const fixture = target.fixtures.card;
     const request = fixture
       ? { merchantOrderId: orderId("us"), kind: "card" as const, sku: fixture.sku }
-      : { merchantOrderId: orderId("us"), kind: "direct" as const, sku: target.fixtures.direct!.sku, account: target.fixtures.direct!.account };
+      : {
+          merchantOrderId: orderId("us"),
+          kind: "direct" as const,
+          sku: target.fixtures.direct!.sku,
+          account: target.fixtures.direct!.account,
+        };
     await client.placeOrder(request);
     target.setRawOrderStatus(request.merchantOrderId, "brand-new-status");
     const order = await client.getOrder(request.merchantOrderId);
-    assert(order.vendorStatus === "brand-new-status" || order.status !== "unknown", "the raw vendor status was not kept");
+    assert(
+      order.vendorStatus === "brand-new-status" || order.status !== "unknown",
+      "the raw vendor status was not kept",
+    );
     assert(!isFinal(order.status), "an unseen status was mapped to a final state");
   },
 
   "never shows secrets or card codes when printed": async (target, client, { deadlineMs }) => {
-    const printed = [inspect(target.adapter, { depth: 6, showHidden: true }), JSON.stringify(target.adapter) ?? ""];
+    const printed = [
+      inspect(target.adapter, { depth: 6, showHidden: true }),
+      JSON.stringify(target.adapter) ?? "",
+    ];
     for (const value of target.adapter.secretValues()) {
       for (const text of printed) assert(!text.includes(value), "the adapter prints a secret value");
     }
@@ -203,7 +263,11 @@ const quietLogger = { debug() {}, info() {}, warn() {}, error() {} };
 async function runCheck(options: ConformanceOptions, check: Check): Promise<void> {
   const target = await options.start();
   const http = createHttpTransport({ timeoutMs: 5_000 });
-  const client = createSupplierClient({ adapter: target.adapter, http, retry: { maxAttempts: 3, baseDelayMs: 10 } });
+  const client = createSupplierClient({
+    adapter: target.adapter,
+    http,
+    retry: { maxAttempts: 3, baseDelayMs: 10 },
+  });
   const context: AdapterContext = { http, clock: systemClock, logger: quietLogger };
   try {
     await check(target, client, { deadlineMs: options.finalDeadlineMs ?? 10_000, context });
@@ -222,7 +286,11 @@ export async function runAdapterConformance(options: ConformanceOptions): Promis
   const entries = Object.entries(checks);
   if (options.test) {
     for (const [title, check] of entries) {
-      options.test(`${options.name} conformance: ${title}`, () => runCheck(options, check), (options.finalDeadlineMs ?? 10_000) * 3);
+      options.test(
+        `${options.name} conformance: ${title}`,
+        () => runCheck(options, check),
+        (options.finalDeadlineMs ?? 10_000) * 3,
+      );
     }
     return [];
   }

@@ -92,18 +92,30 @@ export const defaultFuluSimulatorCatalogue: readonly FuluSimulatorProduct[] = [
     details: "模拟卡密商品：点卡卡号与密码",
   },
   { productId: 10000004, name: "全国移动联通电信 话费 50元", type: "话费", faceValue: "50", price: "49.80" },
-  { productId: 10000005, name: "全国移动联通电信 话费 100元", type: "话费", faceValue: "100", price: "99.50" },
+  {
+    productId: 10000005,
+    name: "全国移动联通电信 话费 100元",
+    type: "话费",
+    faceValue: "100",
+    price: "99.50",
+  },
 ];
 
 /** Default account templates, by template id. */
-export const defaultFuluSimulatorTemplates: Readonly<Record<string, readonly FuluSimulatorTemplateField[]>> = {
-  [FULU_SIMULATOR_GAME_TEMPLATE_ID]: [
-    { name: "ChargeAccount", title: "充值账号", required: true },
-    { name: "ChargeRegion", title: "充值区服", required: false, options: ["安卓QQ区", "安卓微信区", "苹果QQ区"] },
-    { name: "ChargeServer", title: "服务器", required: false },
-    { name: "ChargeGame", title: "游戏角色", required: false },
-  ],
-};
+export const defaultFuluSimulatorTemplates: Readonly<Record<string, readonly FuluSimulatorTemplateField[]>> =
+  {
+    [FULU_SIMULATOR_GAME_TEMPLATE_ID]: [
+      { name: "ChargeAccount", title: "充值账号", required: true },
+      {
+        name: "ChargeRegion",
+        title: "充值区服",
+        required: false,
+        options: ["安卓QQ区", "安卓微信区", "苹果QQ区"],
+      },
+      { name: "ChargeServer", title: "服务器", required: false },
+      { name: "ChargeGame", title: "游戏角色", required: false },
+    ],
+  };
 
 /**
  * What happens to an order:

@@ -79,7 +79,12 @@ async function attemptOnce(
       signal: AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]),
     });
     const reply = await response.text();
-    return { attempt, status: response.status, reply, acknowledged: options.isAcknowledged(response.status, reply) };
+    return {
+      attempt,
+      status: response.status,
+      reply,
+      acknowledged: options.isAcknowledged(response.status, reply),
+    };
   } catch (error) {
     return { attempt, error: describe(error), acknowledged: false };
   }

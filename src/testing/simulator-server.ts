@@ -76,7 +76,10 @@ export async function startLoopbackServer(
  * Reads a request body as UTF-8 text. Resolves `undefined` when it exceeds `limitBytes` (the
  * rest is discarded); rejects when the client aborts.
  */
-export function readRequestBody(request: IncomingMessage, limitBytes = 1024 * 1024): Promise<string | undefined> {
+export function readRequestBody(
+  request: IncomingMessage,
+  limitBytes = 1024 * 1024,
+): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -296,6 +296,11 @@ export interface FuluSimulator {
    */
   completeOrder(customerOrderNo: string, state: "success" | "failed"): FuluSimulatedOrder;
   /**
+   * Makes `fulu.order.info.get` report `rawState` as the order's `order_state` — e.g. a value no
+   * client has seen — until called again with `undefined`. The order itself is unchanged.
+   */
+  setRawOrderState(customerOrderNo: string, rawState: string | undefined): void;
+  /**
    * Turns automatic settling off (orders stay `processing` until `completeOrder`) or back on
    * (orders still processing are scheduled again, except `pending` ones).
    */
@@ -338,6 +343,8 @@ interface ProductState {
 
 interface OrderState extends FuluSimulatedOrder {
   outcome: FuluSimulatorOutcome;
+  /** Reported instead of `state` by order queries, when set (see `setRawOrderState`). */
+  rawStateOverride?: string | undefined;
   settleScheduled: boolean;
   area: string;
   server: string;
@@ -541,7 +548,7 @@ export function createFuluSimulator(options: FuluSimulatorOptions = {}): FuluSim
       buy_num: order.buyNum,
       order_type: order.orderType,
       order_price: Number(order.price),
-      order_state: order.state,
+      order_state: order.rawStateOverride ?? order.state,
       create_time: formatDateTime(order.createdAt),
       finish_time: order.finishedAt === undefined ? "" : formatDateTime(order.finishedAt),
       area: order.area,
@@ -1081,6 +1088,12 @@ export function createFuluSimulator(options: FuluSimulatorOptions = {}): FuluSim
         throw new RangeError(`Fulu simulator: order "${customerOrderNo}" is already ${order.state}`);
       finalize(order, final);
       return snapshot(order);
+    },
+
+    setRawOrderState(customerOrderNo, rawState) {
+      const order = orders.get(customerOrderNo);
+      if (!order) throw new RangeError(`Fulu simulator: no order "${customerOrderNo}"`);
+      order.rawStateOverride = rawState;
     },
 
     setAutoSettle(enabled) {

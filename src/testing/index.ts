@@ -2,6 +2,14 @@
  * `kaquan/testing`: in-process supplier simulators that speak each vendor's wire protocol, with
  * scripted faults and callback signers, for merchants' integration tests and kaquan's own.
  */
+
+export {
+  type ConformanceOptions,
+  type ConformanceResult,
+  type ConformanceTarget,
+  conformanceChecks,
+  runAdapterConformance,
+} from "./conformance.js";
 export {
   createFuluSimulator,
   FULU_GATEWAY_PATH,

@@ -1,10 +1,10 @@
-import {
-  type AdapterCapabilities,
-  type AdapterContext,
-  type OrderRequest,
-  type OrderUpdate,
-  type Product,
-  type SupplierAdapter,
+import type {
+  AdapterCapabilities,
+  AdapterContext,
+  OrderRequest,
+  OrderUpdate,
+  Product,
+  SupplierAdapter,
 } from "kaquan";
 
 type Step = (request: OrderRequest) => OrderUpdate | Error | Promise<OrderUpdate | Error>;
@@ -19,7 +19,16 @@ export function createFakeAdapter(capabilities: Partial<AdapterCapabilities> = {
   const querySteps: Array<(id: string) => OrderUpdate | undefined | Error> = [];
   const calls = { place: 0, query: 0, product: 0 };
   const products = new Map<string, Product>([
-    ["1001", { sku: "1001", name: "Game 60", kind: "direct", saleStatus: "on_sale", price: { amount: "5.70", currency: "CNY" } }],
+    [
+      "1001",
+      {
+        sku: "1001",
+        name: "Game 60",
+        kind: "direct",
+        saleStatus: "on_sale",
+        price: { amount: "5.70", currency: "CNY" },
+      },
+    ],
   ]);
   const adapter: SupplierAdapter = {
     name: "fake",
@@ -49,7 +58,12 @@ export function createFakeAdapter(capabilities: Partial<AdapterCapabilities> = {
       const step = placeSteps.shift();
       const result: OrderUpdate | Error = step
         ? await step(request)
-        : { merchantOrderId: request.merchantOrderId, supplier: "fake", status: "processing", source: "place" };
+        : {
+            merchantOrderId: request.merchantOrderId,
+            supplier: "fake",
+            status: "processing",
+            source: "place",
+          };
       if (result instanceof Error) throw result;
       orders.set(request.merchantOrderId, { ...result, source: "query" });
       return result;
@@ -69,9 +83,18 @@ export function createFakeAdapter(capabilities: Partial<AdapterCapabilities> = {
 }
 
 /** A step that commits the order at the supplier and then loses the answer. */
-export function commitThenLose(orders: Map<string, OrderUpdate>, error: Error, status: OrderUpdate["status"] = "succeeded"): Step {
+export function commitThenLose(
+  orders: Map<string, OrderUpdate>,
+  error: Error,
+  status: OrderUpdate["status"] = "succeeded",
+): Step {
   return (request) => {
-    orders.set(request.merchantOrderId, { merchantOrderId: request.merchantOrderId, supplier: "fake", status, source: "query" });
+    orders.set(request.merchantOrderId, {
+      merchantOrderId: request.merchantOrderId,
+      supplier: "fake",
+      status,
+      source: "query",
+    });
     return error;
   };
 }

@@ -1,7 +1,5 @@
 import { Writable } from "node:stream";
 import { inspect } from "node:util";
-import { pino } from "pino";
-import { describe, expect, it } from "vitest";
 import {
   createSupplierClient,
   DeadlineExceededError,
@@ -18,6 +16,8 @@ import {
   UnrecognizedVendorError,
   ValidationError,
 } from "kaquan";
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
 import { commitThenLose, createFakeAdapter } from "./fake-adapter.js";
 
 const fastRetry = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2, totalDeadlineMs: 5_000 };
@@ -55,8 +55,13 @@ describe("placeOrder idempotency", () => {
     const fake = createFakeAdapter();
     const supplier = client(fake);
     await supplier.placeOrder(request);
-    await expect(supplier.placeOrder({ ...request, account: "someone-else" })).rejects.toBeInstanceOf(IdempotencyConflictError);
-    const concurrent = [supplier.placeOrder({ ...request, merchantOrderId: "M-2" }), supplier.placeOrder({ ...request, merchantOrderId: "M-2", quantity: 2 })];
+    await expect(supplier.placeOrder({ ...request, account: "someone-else" })).rejects.toBeInstanceOf(
+      IdempotencyConflictError,
+    );
+    const concurrent = [
+      supplier.placeOrder({ ...request, merchantOrderId: "M-2" }),
+      supplier.placeOrder({ ...request, merchantOrderId: "M-2", quantity: 2 }),
+    ];
     const settled = await Promise.allSettled(concurrent);
     expect(settled[1]?.status).toBe("rejected");
     expect(fake.calls.place).toBe(2);
@@ -66,7 +71,12 @@ describe("placeOrder idempotency", () => {
     const fake = createFakeAdapter();
     const store = new MemoryIdempotencyStore();
     const [a, b] = [client(fake, { store }), client(fake, { store })];
-    await Promise.all([a.placeOrder(request), b.placeOrder(request), a.placeOrder(request), b.placeOrder(request)]);
+    await Promise.all([
+      a.placeOrder(request),
+      b.placeOrder(request),
+      a.placeOrder(request),
+      b.placeOrder(request),
+    ]);
     expect(fake.calls.place).toBe(1);
   });
 });
@@ -76,7 +86,12 @@ describe("placeOrder failure classes", () => {
     const fake = createFakeAdapter();
     const ids: string[] = [];
     fake.placeSteps.push((r) => (ids.push(r.merchantOrderId), new NotSentError("refused")));
-    fake.placeSteps.push((r) => (ids.push(r.merchantOrderId), { merchantOrderId: r.merchantOrderId, supplier: "fake", status: "processing", source: "place" }));
+    fake.placeSteps.push(
+      (r) => (
+        ids.push(r.merchantOrderId),
+        { merchantOrderId: r.merchantOrderId, supplier: "fake", status: "processing", source: "place" }
+      ),
+    );
     const order = await client(fake).placeOrder(request);
     expect(order.status).toBe("processing");
     expect(order.meta.attempts).toBe(2);
@@ -99,7 +114,9 @@ describe("placeOrder failure classes", () => {
   it("maxAttempts 1 means one attempt", async () => {
     const fake = createFakeAdapter();
     for (let i = 0; i < 3; i++) fake.placeSteps.push(() => new NotSentError("refused"));
-    await expect(client(fake, { retry: { ...fastRetry, maxAttempts: 1 } }).placeOrder(request)).rejects.toBeInstanceOf(NotSentError);
+    await expect(
+      client(fake, { retry: { ...fastRetry, maxAttempts: 1 } }).placeOrder(request),
+    ).rejects.toBeInstanceOf(NotSentError);
     expect(fake.calls.place).toBe(1);
   });
 
@@ -122,7 +139,12 @@ describe("placeOrder failure classes", () => {
 
   it("a duplicate-id answer is resolved by query and never re-sent", async () => {
     const fake = createFakeAdapter();
-    fake.orders.set("M-1", { merchantOrderId: "M-1", supplier: "fake", status: "succeeded", source: "query" });
+    fake.orders.set("M-1", {
+      merchantOrderId: "M-1",
+      supplier: "fake",
+      status: "succeeded",
+      source: "query",
+    });
     fake.placeSteps.push(() => new DuplicateOrderError("exists"));
     const order = await client(fake).placeOrder(request);
     expect(order.status).toBe("succeeded");
@@ -174,7 +196,13 @@ describe("validation and guards", () => {
   it("rejects bad input before any call", async () => {
     const fake = createFakeAdapter();
     const supplier = client(fake);
-    for (const bad of [{}, { ...request, merchantOrderId: "" }, { ...request, quantity: 0 }, { ...request, kind: "gold" }, null]) {
+    for (const bad of [
+      {},
+      { ...request, merchantOrderId: "" },
+      { ...request, quantity: 0 },
+      { ...request, kind: "gold" },
+      null,
+    ]) {
       await expect(supplier.placeOrder(bad as never)).rejects.toBeInstanceOf(ValidationError);
     }
     await expect(supplier.getOrder("bad id")).rejects.toBeInstanceOf(ValidationError);
@@ -184,9 +212,15 @@ describe("validation and guards", () => {
   it("refuses an order above maxCost before sending", async () => {
     const fake = createFakeAdapter();
     const supplier = client(fake);
-    await expect(supplier.placeOrder({ ...request, quantity: 2, maxCost: { amount: "11.00", currency: "CNY" } })).rejects.toBeInstanceOf(PriceAboveMaxCostError);
+    await expect(
+      supplier.placeOrder({ ...request, quantity: 2, maxCost: { amount: "11.00", currency: "CNY" } }),
+    ).rejects.toBeInstanceOf(PriceAboveMaxCostError);
     expect(fake.calls.place).toBe(0);
-    const order = await supplier.placeOrder({ ...request, quantity: 2, maxCost: { amount: "11.40", currency: "CNY" } });
+    const order = await supplier.placeOrder({
+      ...request,
+      quantity: 2,
+      maxCost: { amount: "11.40", currency: "CNY" },
+    });
     expect(order.status).toBe("processing");
   });
 });
@@ -197,8 +231,17 @@ describe("getOrder and waitForFinal", () => {
     const supplier = client(fake);
     await supplier.placeOrder(request);
     let polls = 0;
-    for (let i = 0; i < 3; i++) fake.querySteps.push((id) => (polls++, { merchantOrderId: id, supplier: "fake", status: "processing", source: "query" }));
-    fake.querySteps.push((id) => ({ merchantOrderId: id, supplier: "fake", status: "succeeded", source: "query", cards: [{ password: new Secret("CODE"), format: "code" }] }));
+    for (let i = 0; i < 3; i++)
+      fake.querySteps.push(
+        (id) => (polls++, { merchantOrderId: id, supplier: "fake", status: "processing", source: "query" }),
+      );
+    fake.querySteps.push((id) => ({
+      merchantOrderId: id,
+      supplier: "fake",
+      status: "succeeded",
+      source: "query",
+      cards: [{ password: new Secret("CODE"), format: "code" }],
+    }));
     const order = await supplier.waitForFinal("M-1", { deadlineMs: 5_000 });
     expect(order.status).toBe("succeeded");
     expect(order.cards[0]?.password.reveal()).toBe("CODE");
@@ -218,8 +261,17 @@ describe("getOrder and waitForFinal", () => {
     const fake = createFakeAdapter();
     const supplier = client(fake);
     await supplier.placeOrder(request);
-    await supplier.applyUpdate({ merchantOrderId: "M-1", status: "succeeded", source: "callback" } as OrderUpdate);
-    fake.querySteps.push((id) => ({ merchantOrderId: id, supplier: "fake", status: "processing", source: "query" }));
+    await supplier.applyUpdate({
+      merchantOrderId: "M-1",
+      status: "succeeded",
+      source: "callback",
+    } as OrderUpdate);
+    fake.querySteps.push((id) => ({
+      merchantOrderId: id,
+      supplier: "fake",
+      status: "processing",
+      source: "query",
+    }));
     expect((await supplier.getOrder("M-1")).status).toBe("succeeded");
   });
 
@@ -228,7 +280,12 @@ describe("getOrder and waitForFinal", () => {
     const seen: string[] = [];
     const supplier = client(fake, { onStatusChange: (order) => seen.push(order.status) });
     await supplier.placeOrder(request);
-    fake.querySteps.push((id) => ({ merchantOrderId: id, supplier: "fake", status: "succeeded", source: "query" }));
+    fake.querySteps.push((id) => ({
+      merchantOrderId: id,
+      supplier: "fake",
+      status: "succeeded",
+      source: "query",
+    }));
     await supplier.waitForFinal("M-1", { deadlineMs: 1_000 });
     await supplier.getOrder("M-1");
     expect(seen).toEqual(["unknown", "processing", "succeeded"]);
@@ -238,7 +295,15 @@ describe("getOrder and waitForFinal", () => {
 describe("secrets", () => {
   it("never appear in log lines or errors", async () => {
     const lines: string[] = [];
-    const logger = pino({ level: "debug" }, new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } }));
+    const logger = pino(
+      { level: "debug" },
+      new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    );
     const fake = createFakeAdapter();
     fake.placeSteps.push(() => new InsufficientBalanceError("low FAKE-SECRET-VALUE-0001"));
     fake.querySteps.push(() => new NoAnswerError("x"));

@@ -1,6 +1,3 @@
-import nock from "nock";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createFuluAdapter, encryptFuluCardField, fuluSign, verifyFuluSignedJson } from "kaquan/adapters/fulu";
 import {
   type AdapterContext,
   AuthenticationError,
@@ -15,6 +12,14 @@ import {
   UnrecognizedVendorError,
   ValidationError,
 } from "kaquan";
+import {
+  createFuluAdapter,
+  encryptFuluCardField,
+  fuluSign,
+  verifyFuluSignedJson,
+} from "kaquan/adapters/fulu";
+import nock from "nock";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createHttpTransport, silentLogger } from "../../../src/runtime/index.js";
 
 const appKey = "i4esv1l+76l/7NQCL3QudG90Fq+YgVfFGJAWgT+7qO1Bm9o/adG/1iwO2qXsAXNB";
@@ -37,7 +42,12 @@ function answer(result: unknown, sent: Sent[] = [], options: { sign?: string } =
       const raw = typeof body === "string" ? body : JSON.stringify(body);
       const parsed = JSON.parse(raw) as Record<string, unknown>;
       sent.push({ body: parsed, raw, business: JSON.parse(String(parsed.biz_content)) });
-      return { code: 0, message: "接口调用成功", result: resultText, sign: options.sign ?? fuluSign(resultText, appSecret) };
+      return {
+        code: 0,
+        message: "接口调用成功",
+        result: resultText,
+        sign: options.sign ?? fuluSign(resultText, appSecret),
+      };
     });
   return sent;
 }
@@ -64,7 +74,12 @@ const directRequest = {
 
 describe("Fulu adapter requests", () => {
   it("signs the exact bytes it sends, with biz_content as a JSON string", async () => {
-    const sent = answer({ order_id: "22113024595794711936", customer_order_no: "M-1", order_state: "untreated", order_price: 46.3 });
+    const sent = answer({
+      order_id: "22113024595794711936",
+      customer_order_no: "M-1",
+      order_state: "untreated",
+      order_price: 46.3,
+    });
     const update = await adapter.placeOrder(directRequest, context);
     const [request] = sent;
     expect(request).toBeDefined();
@@ -103,17 +118,29 @@ describe("Fulu adapter requests", () => {
     answer({ customer_order_no: "M-3", order_state: "processing" }, sent);
     await adapter.placeOrder({ merchantOrderId: "M-2", kind: "card", sku: "20000001", quantity: 2 }, context);
     await adapter.placeOrder(
-      { merchantOrderId: "M-3", kind: "mobile", account: "13800138000", faceValue: { amount: "100", currency: "CNY" }, quantity: 1 },
+      {
+        merchantOrderId: "M-3",
+        kind: "mobile",
+        account: "13800138000",
+        faceValue: { amount: "100", currency: "CNY" },
+        quantity: 1,
+      },
       context,
     );
     expect(sent[0]!.body.method).toBe("fulu.order.card.add");
     expect(sent[0]!.business).toEqual({ product_id: 20000001, buy_num: 2, customer_order_no: "M-2" });
     expect(sent[1]!.body.method).toBe("fulu.order.mobile.add");
-    expect(sent[1]!.business).toEqual({ charge_phone: "13800138000", charge_value: 100, customer_order_no: "M-3" });
+    expect(sent[1]!.business).toEqual({
+      charge_phone: "13800138000",
+      charge_value: 100,
+      customer_order_no: "M-3",
+    });
   });
 
   it("refuses a non-numeric sku before sending", async () => {
-    await expect(adapter.placeOrder({ ...directRequest, sku: "abc" }, context)).rejects.toBeInstanceOf(ValidationError);
+    await expect(adapter.placeOrder({ ...directRequest, sku: "abc" }, context)).rejects.toBeInstanceOf(
+      ValidationError,
+    );
   });
 });
 
@@ -143,7 +170,9 @@ describe("Fulu adapter answers", () => {
   });
 
   it("treats HTML gateway pages and truncated JSON as no answer, 429 as throttled", async () => {
-    nock(origin).post("/api/getway").reply(502, "<html><body>502 Bad Gateway</body></html>", { "content-type": "text/html" });
+    nock(origin)
+      .post("/api/getway")
+      .reply(502, "<html><body>502 Bad Gateway</body></html>", { "content-type": "text/html" });
     await expect(adapter.placeOrder(directRequest, context)).rejects.toBeInstanceOf(NoAnswerError);
     nock(origin).post("/api/getway").reply(200, '{"code":0,"message":"ok","result":"{\\"order');
     await expect(adapter.placeOrder(directRequest, context)).rejects.toBeInstanceOf(NoAnswerError);
@@ -171,7 +200,14 @@ describe("Fulu adapter answers", () => {
       order_state: "success",
       order_type: 3,
       buy_num: 1,
-      cards: [{ card_number: "12nCp6X/nALmrvr1erxK+D4L8n/kqz/RItKWUfvZrCU=", card_pwd: "9HeOgdv+NpLihh2+5Gm0Mj4L8n/kqz/RItKWUfvZrCU=", card_deadline: "2030-01-01", card_type: 0 }],
+      cards: [
+        {
+          card_number: "12nCp6X/nALmrvr1erxK+D4L8n/kqz/RItKWUfvZrCU=",
+          card_pwd: "9HeOgdv+NpLihh2+5Gm0Mj4L8n/kqz/RItKWUfvZrCU=",
+          card_deadline: "2030-01-01",
+          card_type: 0,
+        },
+      ],
     });
     const update = await adapter.queryOrder("M-2", context);
     expect(update?.status).toBe("succeeded");
@@ -181,11 +217,23 @@ describe("Fulu adapter answers", () => {
   });
 
   it("keeps a card order processing while success comes without codes (F24)", async () => {
-    answer({ customer_order_no: "M-2", order_state: "success", order_type: 3, buy_num: 2, cards: [{ card_pwd: encryptFuluCardField("ONLY-ONE", appSecret) }] });
+    answer({
+      customer_order_no: "M-2",
+      order_state: "success",
+      order_type: 3,
+      buy_num: 2,
+      cards: [{ card_pwd: encryptFuluCardField("ONLY-ONE", appSecret) }],
+    });
     const partial = await adapter.queryOrder("M-2", context);
     expect(partial?.status).toBe("processing");
     expect(partial?.vendorStatus).toBe("success");
-    answer({ customer_order_no: "M-2", order_state: "success", order_type: 3, buy_num: 1, cards: [{ card_pwd: encryptFuluCardField("  ", appSecret) }] });
+    answer({
+      customer_order_no: "M-2",
+      order_state: "success",
+      order_type: 3,
+      buy_num: 1,
+      cards: [{ card_pwd: encryptFuluCardField("  ", appSecret) }],
+    });
     expect((await adapter.queryOrder("M-2", context))?.status).toBe("processing");
   });
 
@@ -198,16 +246,49 @@ describe("Fulu adapter answers", () => {
 
   it("reads products, stock and balance with their Chinese statuses", async () => {
     answer([
-      { product_id: 10000001, product_name: "王者荣耀 60点券", product_type: "直充", face_value: 6, purchase_price: 5.7, sales_status: "上架", stock_status: "充足", template_id: "T1" },
-      { product_id: 20000001, product_name: "京东E卡 100元", product_type: "卡密", face_value: "100", purchase_price: "98.5000", sales_status: "维护中", stock_status: "断货" },
+      {
+        product_id: 10000001,
+        product_name: "王者荣耀 60点券",
+        product_type: "直充",
+        face_value: 6,
+        purchase_price: 5.7,
+        sales_status: "上架",
+        stock_status: "充足",
+        template_id: "T1",
+      },
+      {
+        product_id: 20000001,
+        product_name: "京东E卡 100元",
+        product_type: "卡密",
+        face_value: "100",
+        purchase_price: "98.5000",
+        sales_status: "维护中",
+        stock_status: "断货",
+      },
     ]);
     const products = await adapter.listProducts({}, context);
-    expect(products[0]).toMatchObject({ sku: "10000001", kind: "direct", saleStatus: "on_sale", stockStatus: "in_stock", price: { amount: "5.70" }, accountTemplateId: "T1" });
-    expect(products[1]).toMatchObject({ sku: "20000001", kind: "card", saleStatus: "maintenance", stockStatus: "out_of_stock", price: { amount: "98.50" } });
+    expect(products[0]).toMatchObject({
+      sku: "10000001",
+      kind: "direct",
+      saleStatus: "on_sale",
+      stockStatus: "in_stock",
+      price: { amount: "5.70" },
+      accountTemplateId: "T1",
+    });
+    expect(products[1]).toMatchObject({
+      sku: "20000001",
+      kind: "card",
+      saleStatus: "maintenance",
+      stockStatus: "out_of_stock",
+      price: { amount: "98.50" },
+    });
     answer({ product_id: "20000001", stock_status: "警报" });
     expect((await adapter.getStock!("20000001", 3, context)).status).toBe("low");
     answer({ name: "merchant", balance: 9953.7, is_open: 1 });
-    expect(await adapter.getBalance!(context)).toMatchObject({ available: { amount: "9953.70", currency: "CNY" }, enabled: true });
+    expect(await adapter.getBalance!(context)).toMatchObject({
+      available: { amount: "9953.70", currency: "CNY" },
+      enabled: true,
+    });
   });
 });
 
@@ -227,7 +308,10 @@ describe("Fulu callbacks", () => {
 
   it("verifies a JSON callback over its raw bytes and parses it", async () => {
     const body = JSON.stringify({ ...fields, sign });
-    const { update } = await adapter.verifyCallback!({ body: Buffer.from(body), headers: { "content-type": "application/json" } }, context);
+    const { update } = await adapter.verifyCallback!(
+      { body: Buffer.from(body), headers: { "content-type": "application/json" } },
+      context,
+    );
     expect(update).toMatchObject({
       merchantOrderId: "CZH22113028634A00N1",
       supplierOrderId: "22113024595794711936",
@@ -240,20 +324,32 @@ describe("Fulu callbacks", () => {
 
   it("verifies a form-encoded callback", async () => {
     const body = new URLSearchParams({ ...fields, sign }).toString();
-    const { update } = await adapter.verifyCallback!({ body, headers: { "content-type": "application/x-www-form-urlencoded" } }, context);
+    const { update } = await adapter.verifyCallback!(
+      { body, headers: { "content-type": "application/x-www-form-urlencoded" } },
+      context,
+    );
     expect(update.status).toBe("succeeded");
   });
 
   it("rejects forged, tampered and unreadable callbacks", async () => {
-    const forged = JSON.stringify({ ...fields, sign: fuluSign(JSON.stringify(fields), "ffffffffffffffffffffffffffffffff") });
+    const forged = JSON.stringify({
+      ...fields,
+      sign: fuluSign(JSON.stringify(fields), "ffffffffffffffffffffffffffffffff"),
+    });
     const tampered = JSON.stringify({ ...fields, order_status: "failed", sign });
     for (const body of [forged, tampered, JSON.stringify(fields), "garbage", ""]) {
-      await expect(adapter.verifyCallback!({ body, headers: {} }, context)).rejects.toBeInstanceOf(SignatureError);
+      await expect(adapter.verifyCallback!({ body, headers: {} }, context)).rejects.toBeInstanceOf(
+        SignatureError,
+      );
     }
   });
 
   it("acknowledges with the literal success", () => {
-    expect(adapter.callbackAck!(true)).toEqual({ status: 200, headers: { "content-type": "text/plain; charset=utf-8" }, body: "success" });
+    expect(adapter.callbackAck!(true)).toEqual({
+      status: 200,
+      headers: { "content-type": "text/plain; charset=utf-8" },
+      body: "success",
+    });
     expect(adapter.callbackAck!(false).body).not.toBe("success");
   });
 });

@@ -24,7 +24,10 @@ function describeOrder(order: Order): void {
   order.cards.forEach((card, index) => {
     const number = card.number ? (reveal ? card.number.reveal() : String(card.number)) : "-";
     const code = reveal ? card.password.reveal() : String(card.password);
-    line(`card ${index + 1}`, `number ${number}  code ${code}${card.expiresAt ? `  expires ${card.expiresAt}` : ""}`);
+    line(
+      `card ${index + 1}`,
+      `number ${number}  code ${code}${card.expiresAt ? `  expires ${card.expiresAt}` : ""}`,
+    );
   });
 }
 
@@ -34,7 +37,11 @@ async function main(): Promise<void> {
   console.log(`Fulu simulator listening at ${simulator.url}\n`);
 
   const fulu = createSupplierClient({
-    adapter: createFuluAdapter({ appKey: simulator.appKey, appSecret: simulator.appSecret, endpoint: simulator.url }),
+    adapter: createFuluAdapter({
+      appKey: simulator.appKey,
+      appSecret: simulator.appSecret,
+      endpoint: simulator.url,
+    }),
   });
 
   try {
@@ -42,12 +49,16 @@ async function main(): Promise<void> {
     const products = await fulu.listProducts();
     for (const product of products) {
       const price = product.price ? `${product.price.amount} ${product.price.currency}` : "-";
-      line(product.sku, `${product.kind.padEnd(6)} ${price.padStart(12)}  ${product.saleStatus}/${product.stockStatus ?? "?"}  ${product.name}`);
+      line(
+        product.sku,
+        `${product.kind.padEnd(6)} ${price.padStart(12)}  ${product.saleStatus}/${product.stockStatus ?? "?"}  ${product.name}`,
+      );
     }
 
     const cardProduct = products.find((product) => product.kind === "card");
     const directProduct = products.find((product) => product.kind === "direct");
-    if (!cardProduct || !directProduct) throw new Error("the simulator's catalogue has no card or direct product");
+    if (!cardProduct || !directProduct)
+      throw new Error("the simulator's catalogue has no card or direct product");
 
     const stock = await fulu.getStock(cardProduct.sku, 2);
     const balance = await fulu.getBalance();
@@ -83,10 +94,14 @@ async function main(): Promise<void> {
     }
     const after = await fulu.getBalance();
     line("balance now", `${after.available.amount} ${after.available.currency}`);
-    if (!reveal) console.log("\nCard codes are Secrets: masked when printed. Run `npm run demo -- --reveal` to show them.");
+    if (!reveal)
+      console.log(
+        "\nCard codes are Secrets: masked when printed. Run `npm run demo -- --reveal` to show them.",
+      );
 
     const failed = finals.filter((order) => order.status !== "succeeded");
-    if (failed.length > 0) throw new Error(`${failed.length} order(s) did not succeed: ${failed.map((o) => o.status).join(", ")}`);
+    if (failed.length > 0)
+      throw new Error(`${failed.length} order(s) did not succeed: ${failed.map((o) => o.status).join(", ")}`);
   } finally {
     fulu.close();
     await simulator.close();

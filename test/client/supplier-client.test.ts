@@ -85,13 +85,14 @@ describe("placeOrder failure classes", () => {
   it("retries a request that was not sent, with the same id", async () => {
     const fake = createFakeAdapter();
     const ids: string[] = [];
-    fake.placeSteps.push((r) => (ids.push(r.merchantOrderId), new NotSentError("refused")));
-    fake.placeSteps.push(
-      (r) => (
-        ids.push(r.merchantOrderId),
-        { merchantOrderId: r.merchantOrderId, supplier: "fake", status: "processing", source: "place" }
-      ),
-    );
+    fake.placeSteps.push((r) => {
+      ids.push(r.merchantOrderId);
+      return new NotSentError("refused");
+    });
+    fake.placeSteps.push((r) => {
+      ids.push(r.merchantOrderId);
+      return { merchantOrderId: r.merchantOrderId, supplier: "fake", status: "processing", source: "place" };
+    });
     const order = await client(fake).placeOrder(request);
     expect(order.status).toBe("processing");
     expect(order.meta.attempts).toBe(2);
@@ -232,9 +233,10 @@ describe("getOrder and waitForFinal", () => {
     await supplier.placeOrder(request);
     let polls = 0;
     for (let i = 0; i < 3; i++)
-      fake.querySteps.push(
-        (id) => (polls++, { merchantOrderId: id, supplier: "fake", status: "processing", source: "query" }),
-      );
+      fake.querySteps.push((id) => {
+        polls += 1;
+        return { merchantOrderId: id, supplier: "fake", status: "processing", source: "query" };
+      });
     fake.querySteps.push((id) => ({
       merchantOrderId: id,
       supplier: "fake",

@@ -31,6 +31,7 @@ import {
   type OrderRequestInput,
   OrderRequestSchema,
   type OrderUpdate,
+  OrderUpdateSchema,
   PriceAboveMaxCostError,
   type Product,
   type ProductQuery,
@@ -695,6 +696,11 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
 
   async function waitForFinal(merchantOrderId: string, waitOptions: WaitOptions = {}): Promise<OrderResult> {
     const deadlineMs = waitOptions.deadlineMs ?? 120_000;
+    if (typeof deadlineMs !== "number" || !(deadlineMs >= 0) || !Number.isFinite(deadlineMs)) {
+      throw new ValidationError("deadlineMs must be a finite number of milliseconds ≥ 0", [
+        { path: "deadlineMs", message: "pass how long to wait, e.g. { deadlineMs: 120000 }" },
+      ]);
+    }
     const until = clock.now() + deadlineMs;
     const signal = waitOptions.signal;
     let polls = 0;
@@ -823,7 +829,8 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
     getOrder,
     waitForFinal,
 
-    async applyUpdate(update) {
+    async applyUpdate(input) {
+      const update = parseInput(OrderUpdateSchema, input, "order update");
       const key = keyOf(update.merchantOrderId);
       if (!(await store.get(key)))
         await store.update(key, (current) => current ?? adoptedRecord(update.merchantOrderId, update));

@@ -207,6 +207,14 @@ describe("validation and guards", () => {
       await expect(supplier.placeOrder(bad as never)).rejects.toBeInstanceOf(ValidationError);
     }
     await expect(supplier.getOrder("bad id")).rejects.toBeInstanceOf(ValidationError);
+    await expect(supplier.waitForFinal("M-1", { deadlineMs: Number.NaN })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
+    await expect(
+      supplier.applyUpdate({ merchantOrderId: "M-1", status: "done" } as never),
+    ).rejects.toBeInstanceOf(ValidationError);
+    await expect(supplier.getStock("1001", 0)).rejects.toBeInstanceOf(ValidationError);
+    await expect(supplier.listProducts({ colour: "red" } as never)).rejects.toBeInstanceOf(ValidationError);
     expect(fake.calls.place + fake.calls.query).toBe(0);
   });
 

@@ -54,7 +54,9 @@ export function backoffDelay(
   options: ResolvedRetryOptions,
   random: () => number = Math.random,
 ): number {
-  const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** Math.max(0, attempt - 1));
+  const exponential = options.baseDelayMs * 2 ** Math.max(0, attempt - 1);
+  // 0 × 2^1024 is 0 × Infinity = NaN: a zero base must stay a zero delay, however many attempts.
+  const ceiling = Math.min(options.maxDelayMs, Number.isNaN(exponential) ? 0 : exponential);
   return Math.floor(random() * ceiling);
 }
 
@@ -86,6 +88,9 @@ export async function runWithRetries<T>(
   const startedAt = now();
   let attempts = 0;
   let totalRetryDelayMs = 0;
+  // What the operation itself produced, kept apart from what p-retry reports (see the catch below).
+  let succeeded: { value: T } | undefined;
+  let lastThrown: { error: unknown } | undefined;
   const annotate = (error: unknown) => {
     if (KaquanError.isInstance(error)) {
       error.attempts = attempts;
@@ -97,7 +102,14 @@ export async function runWithRetries<T>(
     const value = await pRetry(
       async (attemptNumber) => {
         attempts = attemptNumber;
-        return operation(attemptNumber);
+        try {
+          const value = await operation(attemptNumber);
+          succeeded = { value };
+          return value;
+        } catch (error) {
+          lastThrown = { error };
+          throw error;
+        }
       },
       {
         retries: options.policy.maxAttempts - 1,
@@ -109,11 +121,15 @@ export async function runWithRetries<T>(
         signal: options.signal,
         shouldRetry: ({ error }) => options.shouldRetry(error),
         onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+          // p-retry lands here too when its signal check throws after a successful attempt: there
+          // is nothing to retry (and no delay to count); the catch below returns the answer.
+          if (succeeded) throw error;
           if (retriesLeft <= 0 || !options.shouldRetry(error)) return;
           const retryAfterMs = KaquanError.isInstance(error) ? error.retryAfterMs : undefined;
           const delay = Math.max(
             backoffDelay(attemptNumber, options.policy, options.random),
-            retryAfterMs ?? 0,
+            // A NaN would slip past the deadline check below and poison totalRetryDelayMs.
+            typeof retryAfterMs === "number" && retryAfterMs > 0 ? retryAfterMs : 0,
           );
           if (now() - startedAt + delay > options.policy.totalDeadlineMs) throw error;
           totalRetryDelayMs += delay;
@@ -123,6 +139,13 @@ export async function runWithRetries<T>(
     );
     return { value, attempts, totalRetryDelayMs };
   } catch (error) {
+    // p-retry checks the signal again *after* a successful attempt and throws the result away
+    // when the signal aborted meanwhile. The supplier has answered by then (an order may have
+    // been placed): that answer must reach the caller, never be reported as an abort.
+    if (succeeded) return { value: succeeded.value, attempts, totalRetryDelayMs };
+    // p-retry replaces a thrown non-Error with its own TypeError: give back what was thrown.
+    if (lastThrown && !(lastThrown.error instanceof Error) && error instanceof TypeError)
+      throw lastThrown.error;
     throw annotate(error);
   }
 }

@@ -82,6 +82,9 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
   const timeoutMs = options.timeoutMs ?? 15_000;
   const maxResponseBytes = options.maxResponseBytes ?? 1024 * 1024;
   if (!(timeoutMs > 0)) throw new ConfigurationError("timeoutMs must be a positive number of milliseconds");
+  // axios reads a negative (or NaN) maxContentLength as "no limit": that must not switch the cap off.
+  if (!(maxResponseBytes >= 0))
+    throw new ConfigurationError("maxResponseBytes must be a number of bytes ≥ 0");
   const agentOptions = {
     keepAlive: true,
     // Node's agent destroys a *free* socket when this socket timeout fires: the idle limit.
@@ -103,7 +106,9 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
     transformResponse: [(data: unknown) => data],
     validateStatus: () => true,
     maxContentLength: maxResponseBytes,
-    maxBodyLength: maxResponseBytes,
+    // The cap is for responses. Request bodies are built and signed by kaquan itself; capping them
+    // with the response limit made a large (but valid) request fail as "not sent" (-1: no limit).
+    maxBodyLength: -1,
     timeout: 0,
   });
 

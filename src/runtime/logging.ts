@@ -17,11 +17,15 @@ export const silentLogger: Logger = {
 /**
  * Whether a key names a secret: signatures, keys, secrets, tokens, passwords, authorisation
  * headers, cookies, card numbers and codes (卡密), PINs. Matched on the key with `_`/`-` removed
- * and lower-cased, by suffix (`app_secret`, `x-api-key`, `card_pwd`) or by a telling word inside.
+ * and lower-cased, by suffix (`app_secret`, `x-api-key`, `card_pwd`, also plural: `apiKeys`) or
+ * by a telling word inside (`accessTokenValue`, `privateKeyPem`, `卡密`).
  */
 export function isSecretKey(key: string): boolean {
   const normalized = key.toLowerCase().replace(/[_-]/g, "");
-  return secretSuffixes.some((suffix) => normalized.endsWith(suffix)) || secretWords.test(normalized);
+  return (
+    secretSuffixes.some((suffix) => normalized.endsWith(suffix) || normalized.endsWith(`${suffix}s`)) ||
+    secretWords.test(normalized)
+  );
 }
 
 const secretSuffixes = [
@@ -39,10 +43,15 @@ const secretSuffixes = [
   "cardnumber",
   "cardno",
   "cardcode",
+  "cardpass",
   "cards",
   "credentials",
+  // 卡密 (card secret) spelt in pinyin, a field name Chinese card platforms use.
+  "kami",
 ];
-const secretWords = /secret|password|token|signature|authorization|credential/;
+// Chinese field names: 卡密 card secret, 密码 password, 密钥 secret key, 签名 signature, 令牌 token.
+const secretWords =
+  /secret|password|token|signature|authorization|credential|privatekey|卡密|密码|密钥|签名|令牌/;
 
 const REDACTED = "[redacted]";
 
@@ -51,51 +60,116 @@ export interface RedactionOptions {
   secretValues?: readonly string[];
 }
 
+/** `name=value` in a query string, a form body or a message (`…&sign=ABC&…`). */
+const parameterPattern = /([A-Za-z0-9_.-]+)=([^&\s"',;]+)/g;
+/** `"name": "value"` or `"name": 123` in JSON text (a raw body logged as a string). */
+const jsonFieldPattern = /"([^"\\]+)"(\s*:\s*)("(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*)/g;
+/** `Bearer <token>`, and `Basic <base64>` when it looks like base64 rather than a word. */
+const bearerPattern = /\b(Bearer)\s+[A-Za-z0-9._~+/=-]+/gi;
+const basicPattern = /\b(Basic)\s+(?=[A-Za-z0-9+/]*[0-9+/=])[A-Za-z0-9+/]{8,}={0,2}/g;
+
 /**
- * Returns a deep copy of `value` with secrets removed: values under secret-like keys, every
- * {@link Secret}, and every occurrence of a known secret string inside any string.
+ * Returns a deep copy of `value` with secrets removed: values under secret-like keys (also
+ * inside query strings, form bodies and JSON text held in strings), every {@link Secret}, bearer
+ * credentials, and every occurrence of a known secret string inside any string or key.
  */
 export function redact(value: unknown, options: RedactionOptions = {}): unknown {
   const literals = (options.secretValues ?? []).filter((literal) => literal.length >= 4);
-  const seen = new WeakSet<object>();
-  const scrub = (text: string): string => {
+  // Objects on the path from the root: a cycle is cut; an object merely referenced twice is not.
+  const ancestors = new WeakSet<object>();
+  const scrubLiterals = (text: string): string => {
     let result = text;
     for (const literal of literals)
       if (result.includes(literal)) result = result.split(literal).join(REDACTED);
     return result;
   };
-  const walk = (node: unknown, depth: number): unknown => {
-    if (typeof node === "string") return scrub(node);
-    if (node === null || typeof node !== "object") return typeof node === "function" ? undefined : node;
-    if (Secret.isSecret(node)) return SECRET_MASK;
-    if (seen.has(node)) return "[circular]";
-    if (depth > 12) return "[too deep]";
-    seen.add(node);
-    if (KaquanError.isInstance(node)) return walk(node.toJSON(), depth + 1);
-    if (node instanceof Error) return { name: node.name, message: scrub(node.message) };
-    if (node instanceof Uint8Array) return `[${node.byteLength} bytes]`;
-    if (Array.isArray(node)) return node.map((item) => walk(item, depth + 1));
+  const scrub = (text: string): string => {
+    let result = scrubLiterals(text);
+    if (result.includes("=")) {
+      result = result.replace(parameterPattern, (whole, name: string) =>
+        isSecretKey(name) ? `${name}=${REDACTED}` : whole,
+      );
+    }
+    if (result.includes('"')) {
+      result = result.replace(jsonFieldPattern, (whole, name: string, colon: string) =>
+        isSecretKey(name) ? `"${name}"${colon}"${REDACTED}"` : whole,
+      );
+    }
+    return result.replace(bearerPattern, `$1 ${REDACTED}`).replace(basicPattern, `$1 ${REDACTED}`);
+  };
+  const read = (node: object, key: string): unknown => {
+    try {
+      return (node as Record<string, unknown>)[key];
+    } catch {
+      return "[unreadable]"; // a throwing getter must not break the caller's log statement
+    }
+  };
+  const walkEntries = (entries: Iterable<[string, unknown]>, depth: number): Record<string, unknown> => {
     const copy: Record<string, unknown> = {};
-    for (const [key, child] of Object.entries(node)) {
-      copy[key] =
+    for (const [key, child] of entries) {
+      copy[scrubLiterals(key)] =
         isSecretKey(key) && child !== undefined && child !== null && child !== ""
           ? REDACTED
           : walk(child, depth + 1);
     }
     return copy;
   };
+  const walkObject = (node: object, depth: number): unknown => {
+    if (KaquanError.isInstance(node)) return walk(node.toJSON(), depth + 1);
+    if (node instanceof Error) return { name: node.name, message: scrub(node.message) };
+    if (node instanceof Uint8Array) return `[${node.byteLength} bytes]`;
+    if (node instanceof Date) return Number.isNaN(node.getTime()) ? "Invalid Date" : node.toISOString();
+    if (node instanceof URL) return scrub(node.href);
+    if (Array.isArray(node)) return node.map((item) => walk(item, depth + 1));
+    if (node instanceof Set) return [...node].map((item) => walk(item, depth + 1));
+    if (node instanceof Map)
+      return walkEntries(
+        [...node].map(([key, child]) => [String(key), child] as [string, unknown]),
+        depth,
+      );
+    let keys: string[];
+    try {
+      keys = Object.keys(node);
+    } catch {
+      return "[unreadable]";
+    }
+    return walkEntries(
+      keys.map((key) => [key, read(node, key)]),
+      depth,
+    );
+  };
+  const walk = (node: unknown, depth: number): unknown => {
+    if (typeof node === "string") return scrub(node);
+    if (node === null || typeof node !== "object") return typeof node === "function" ? undefined : node;
+    if (Secret.isSecret(node)) return SECRET_MASK;
+    if (ancestors.has(node)) return "[circular]";
+    if (depth > 12) return "[too deep]";
+    ancestors.add(node);
+    try {
+      return walkObject(node, depth);
+    } finally {
+      ancestors.delete(node);
+    }
+  };
   return walk(value, 0);
 }
 
-/** Wraps `logger` so every object and message passes through {@link redact} first. */
+/**
+ * Wraps `logger` so every object and message passes through {@link redact} first. A failure
+ * while redacting or inside your logger is swallowed: logging never breaks an order flow.
+ */
 export function createRedactingLogger(logger: Logger | undefined, options: RedactionOptions = {}): Logger {
   if (!logger || logger === silentLogger) return silentLogger;
   const wrap =
     (level: keyof Logger) =>
     (object: object, message?: string): void => {
-      const clean = redact(object, options) as object;
-      const text = message === undefined ? undefined : (redact(message, options) as string);
-      logger[level](clean, text);
+      try {
+        const clean = redact(object, options) as object;
+        const text = message === undefined ? undefined : (redact(message, options) as string);
+        logger[level](clean, text);
+      } catch {
+        // kaquan is a library: a broken log sink must not turn into a failed order.
+      }
     };
   return { debug: wrap("debug"), info: wrap("info"), warn: wrap("warn"), error: wrap("error") };
 }

@@ -49,6 +49,7 @@ import {
 import { decryptFuluCardField } from "./fulu-cards.js";
 import {
   buildFuluRequestBody,
+  type FuluSignedJsonMode,
   fuluSign,
   verifyFuluResponseSign,
   verifyFuluSignedJson,
@@ -111,6 +112,12 @@ export interface FuluAdapterOptions {
    * deduplicate: kaquan then never re-sends an order whose outcome is unknown.
    */
   duplicateOrderId?: DuplicateOrderIdBehaviour;
+  /**
+   * How callback signatures are checked (§1.7). `raw` (default) verifies over the bytes received
+   * and refuses a body re-serialised on the way; `raw-or-canonical` also accepts the fields
+   * re-serialised compactly, for a sender whose escaping differs from what it signed.
+   */
+  callbackVerification?: FuluSignedJsonMode;
   /** How long a "not found" right after placing may be propagation lag. Default 10 000 ms. */
   notFoundGraceMs?: number;
   /** Poll interval; Fulu suggests every 1–3 s (§1.6). Default 2 000 ms. */
@@ -571,7 +578,9 @@ export function createFuluAdapter(options: FuluAdapterOptions): FuluAdapter {
           "fulu callback: the body is neither a JSON object nor a form; it was not applied",
           { supplier: "fulu" },
         );
-      const verified = fields.json ? verifyFuluSignedJson(raw, appSecret) : verifyFormSign(fields.values);
+      const verified = fields.json
+        ? verifyFuluSignedJson(raw, appSecret, options.callbackVerification ?? "raw")
+        : verifyFormSign(fields.values);
       if (!verified)
         throw new SignatureError("fulu callback: the signature does not verify; it was not applied", {
           supplier: "fulu",

@@ -50,15 +50,22 @@ export function verifyFuluResponseSign(result: string, sign: unknown, appSecret:
 }
 
 /**
+ * How a signed JSON body is checked.
+ * - `raw` (default): over the raw text with the `sign` member cut out — the bytes the sender
+ *   signed when it serialised the fields and then appended `sign`, as the vendor's code does. A
+ *   body re-serialised on the way (spacing, escaping) does not verify.
+ * - `raw-or-canonical`: also accepts the fields re-serialised compactly, as the vendor's PHP and
+ *   Java code recomputes it (§1.7), for a sender whose body escaping differs from what it signed.
+ * Either way the check is keyed by the secret; note that Fulu's character sort makes key order
+ * irrelevant by design.
+ */
+export type FuluSignedJsonMode = "raw" | "raw-or-canonical";
+
+/**
  * Verifies a request or callback body: a JSON object whose `sign` covers the other members.
- * Two canonical texts are accepted, both keyed by the secret:
- * 1. the members other than `sign` re-serialised compactly, as the vendor's own PHP and Java
- *    code computes it (§1.7);
- * 2. the raw text with the `sign` member removed, so a sender that escaped characters
- *    differently (`\/`) still verifies over the bytes it actually sent.
  * Never throws; a body that is not a JSON object, or has no string `sign`, does not verify.
  */
-export function verifyFuluSignedJson(raw: string, appSecret: string): boolean {
+export function verifyFuluSignedJson(raw: string, appSecret: string, mode: FuluSignedJsonMode = "raw"): boolean {
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
@@ -68,9 +75,9 @@ export function verifyFuluSignedJson(raw: string, appSecret: string): boolean {
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return false;
   const { sign, ...rest } = parsed as Record<string, unknown>;
   if (typeof sign !== "string" || sign.length === 0) return false;
-  if (safeEqualHex(fuluSign(JSON.stringify(rest), appSecret), sign)) return true;
   const withoutSign = removeSignMember(raw, sign);
-  return withoutSign !== undefined && safeEqualHex(fuluSign(withoutSign, appSecret), sign);
+  if (withoutSign !== undefined && safeEqualHex(fuluSign(withoutSign, appSecret), sign)) return true;
+  return mode === "raw-or-canonical" && safeEqualHex(fuluSign(JSON.stringify(rest), appSecret), sign);
 }
 
 /** The raw JSON text with its `"sign":"…"` member (and one adjoining comma) cut out. */

@@ -20,6 +20,7 @@ import {
   compareMoney,
   DeadlineExceededError,
   type HttpTransport,
+  type IgnoredReason,
   IdempotencyConflictError,
   isFinal,
   KaquanError,
@@ -103,6 +104,16 @@ export interface OrderMeta {
   resolvedBy: "answer" | "query" | "existing";
 }
 
+/** What applying an update did. */
+export interface AppliedUpdate {
+  order: Order;
+  /** The order before the update (absent when the update created it). */
+  previous?: Order;
+  statusChanged: boolean;
+  /** Set when the update's status was not applied (a late or conflicting state). */
+  ignored?: IgnoredReason;
+}
+
 /** An order as returned by the client. */
 export type OrderResult = Order & { readonly meta: OrderMeta };
 
@@ -124,8 +135,19 @@ export interface SupplierClient {
   getOrder(merchantOrderId: string, options?: CallOptions): Promise<OrderResult>;
   /** Polls with the supplier's cadence, then backs off, until the order is final or the deadline passes. */
   waitForFinal(merchantOrderId: string, options?: WaitOptions): Promise<OrderResult>;
-  /** Applies an update learned elsewhere (a verified callback) through the reducer. */
-  applyUpdate(update: OrderUpdate): Promise<Order>;
+  /**
+   * Applies an update learned elsewhere (a verified callback) through the reducer. Orders this
+   * client has no record of are adopted.
+   */
+  applyUpdate(update: OrderUpdate): Promise<AppliedUpdate>;
+  /** The last known state of an order from the store, without asking the supplier. */
+  getStoredOrder(merchantOrderId: string): Promise<Order | undefined>;
+  /**
+   * One resolution step: queries the supplier and reduces the answer; for an order whose
+   * placement got no usable answer and that the supplier still does not know past its grace
+   * window, re-sends it when that is safe. The poller and `waitForFinal` are built on it.
+   */
+  refreshOrder(merchantOrderId: string, options?: CallOptions): Promise<OrderResult>;
   /** Closes kaquan's keep-alive sockets (not a transport you passed in). */
   close(): void;
 }
@@ -202,18 +224,25 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
     return createHash("sha256").update(stableStringify(request)).digest("hex");
   }
 
-  async function saveUpdate(
+  /** Applies an update through the reducer, atomically in the store, and returns the stored record. */
+  async function saveUpdate(key: string, update: OrderUpdate, patch?: Partial<OrderRecord>): Promise<OrderRecord> {
+    return (await saveUpdateDescribed(key, update, patch)).record;
+  }
+
+  async function saveUpdateDescribed(
     key: string,
     update: OrderUpdate,
     patch?: Partial<OrderRecord>,
-  ): Promise<OrderRecord> {
+  ): Promise<{ record: OrderRecord } & Omit<AppliedUpdate, "order">> {
     let previous: Order | undefined;
     let changedStatus = false;
+    let ignored: IgnoredReason | undefined;
     const stored = await store.update(key, (current) => {
       if (!current) return undefined;
       previous = current.order;
       const result = applyUpdate(current.order, { ...update, supplier }, nowIso());
       changedStatus = result.statusChanged;
+      ignored = result.ignored;
       return { ...current, ...patch, order: result.order, updatedAt: clock.now() };
     });
     if (!stored?.order)
@@ -222,7 +251,12 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
         merchantOrderId: update.merchantOrderId,
       });
     if (changedStatus) notify(stored.order, previous);
-    return stored;
+    return {
+      record: stored,
+      statusChanged: changedStatus,
+      ...(previous ? { previous } : {}),
+      ...(ignored ? { ignored } : {}),
+    };
   }
 
   function notify(order: Order, previous: Order | undefined): void {
@@ -694,6 +728,18 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
     };
   }
 
+  async function refreshOrder(merchantOrderId: string, callOptions: CallOptions = {}): Promise<OrderResult> {
+    const key = keyOf(merchantOrderId);
+    const record = await store.get(key);
+    if (record?.resendable && record.sends > 0 && !record.placing && mayResend) {
+      // Placed with no usable answer and still unconfirmed: one resolution pass, as placeOrder
+      // makes them (query; re-send the same id only past the grace window).
+      const meta: OrderMeta = { attempts: 0, totalRetryDelayMs: 0, resolvedBy: "query" };
+      return resolve(key, record.request, callOptions.signal, meta, clock.now() + 1);
+    }
+    return getOrder(merchantOrderId, callOptions);
+  }
+
   async function waitForFinal(merchantOrderId: string, waitOptions: WaitOptions = {}): Promise<OrderResult> {
     const deadlineMs = waitOptions.deadlineMs ?? 120_000;
     if (typeof deadlineMs !== "number" || !(deadlineMs >= 0) || !Number.isFinite(deadlineMs)) {
@@ -708,7 +754,7 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
     let last: OrderResult | undefined;
     for (;;) {
       try {
-        last = await getOrder(merchantOrderId, { ...(signal ? { signal } : {}) });
+        last = await refreshOrder(merchantOrderId, { ...(signal ? { signal } : {}) });
       } catch (error) {
         if (!KaquanError.isInstance(error) || error.code === "validation_error" || error.code === "aborted")
           throw error;
@@ -716,19 +762,6 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
         logger.debug({ supplier, merchantOrderId, error }, "poll failed; will poll again");
       }
       if (last && isFinal(last.status)) return last;
-      const record = await store.get(keyOf(merchantOrderId));
-      if (record?.resendable && record.sends > 0 && mayResend) {
-        // Placed with no usable answer and still unconfirmed: resolve as placeOrder would.
-        const meta: OrderMeta = { attempts: 0, totalRetryDelayMs: 0, resolvedBy: "query" };
-        last = await resolve(
-          record.key,
-          record.request,
-          signal,
-          meta,
-          Math.min(until, clock.now() + pollIntervalMs * 2 + 1),
-        );
-        if (isFinal(last.status)) return last;
-      }
       const remaining = until - clock.now();
       if (remaining <= 0) break;
       polls += 1;
@@ -834,8 +867,15 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
       const key = keyOf(update.merchantOrderId);
       if (!(await store.get(key)))
         await store.update(key, (current) => current ?? adoptedRecord(update.merchantOrderId, update));
-      return (await saveUpdate(key, update, { resendable: false })).order!;
+      const { record, ...applied } = await saveUpdateDescribed(key, update, { resendable: false });
+      return { order: record.order!, ...applied };
     },
+
+    async getStoredOrder(merchantOrderId) {
+      return (await store.get(keyOf(merchantOrderId)))?.order;
+    },
+
+    refreshOrder,
 
     close() {
       if (ownsTransport) http.close?.();

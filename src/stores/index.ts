@@ -1,2 +1,3 @@
 export * from "./idempotency-store.js";
 export * from "./memory-store.js";
+export * from "./event-claim-store.js";

@@ -113,3 +113,22 @@ describe("Fulu card codes (vendor-protocols.md §1.8 vectors)", () => {
     expect(() => decryptFuluCardField(ciphertext, "ffffffffffffffffffffffffffffffff")).toThrow();
   });
 });
+
+describe("Fulu signed JSON modes", () => {
+  const fields = { customer_order_no: "A1", order_status: "success", price: "46.3000" };
+  const compact = JSON.stringify(fields);
+  const sign = fuluSign(compact, appSecret);
+
+  it("by default verifies only the raw bytes: a re-serialised body is rejected", () => {
+    expect(verifyFuluSignedJson(`${compact.slice(0, -1)},"sign":"${sign}"}`, appSecret)).toBe(true);
+    const spaced = JSON.stringify({ ...fields, sign }, null, 2);
+    expect(verifyFuluSignedJson(spaced, appSecret)).toBe(false);
+    expect(verifyFuluSignedJson(spaced, appSecret, "raw-or-canonical")).toBe(true);
+  });
+
+  it("never accepts a wrong key in either mode", () => {
+    const body = `${compact.slice(0, -1)},"sign":"${fuluSign(compact, "f".repeat(32))}"}`;
+    expect(verifyFuluSignedJson(body, appSecret)).toBe(false);
+    expect(verifyFuluSignedJson(body, appSecret, "raw-or-canonical")).toBe(false);
+  });
+});

@@ -1,0 +1,4 @@
+export * from "./callback-handler.js";
+export * from "./callback-types.js";
+export * from "./event-delivery.js";
+export * from "./raw-body.js";

@@ -1,0 +1,55 @@
+/**
+ * Claims that make `onEvent` run once per order state, whichever path (callback, duplicate
+ * callback, poller, another process) learns the state first.
+ */
+
+/** The result of a claim: yours to deliver, someone else's in flight, or already delivered. */
+export type EventClaim = "claimed" | "in_progress" | "done";
+
+export interface EventClaimStore {
+  /**
+   * Atomically claims `key` for `leaseMs`. A lease that expires (its holder crashed) can be
+   * claimed again, so a state is never stranded undelivered.
+   */
+  claim(key: string, leaseMs: number): Promise<EventClaim>;
+  /** Marks `key` delivered; it stays `done` for `ttlMs`. */
+  complete(key: string, ttlMs: number): Promise<void>;
+  /** Gives a claim back after a failed delivery, so the next attempt may deliver. */
+  release(key: string): Promise<void>;
+}
+
+interface Entry {
+  state: "in_progress" | "done";
+  expiresAt: number;
+}
+
+/** In-process {@link EventClaimStore}; several processes need a shared one (Redis). */
+export class MemoryEventClaimStore implements EventClaimStore {
+  readonly #entries = new Map<string, Entry>();
+  readonly #now: () => number;
+
+  constructor(options: { now?: () => number } = {}) {
+    this.#now = options.now ?? Date.now;
+  }
+
+  async claim(key: string, leaseMs: number): Promise<EventClaim> {
+    const now = this.#now();
+    const entry = this.#entries.get(key);
+    if (entry && entry.expiresAt > now) return entry.state;
+    this.#entries.set(key, { state: "in_progress", expiresAt: now + leaseMs });
+    if (this.#entries.size > 10_000) this.#sweep(now);
+    return "claimed";
+  }
+
+  async complete(key: string, ttlMs: number): Promise<void> {
+    this.#entries.set(key, { state: "done", expiresAt: this.#now() + ttlMs });
+  }
+
+  async release(key: string): Promise<void> {
+    if (this.#entries.get(key)?.state === "in_progress") this.#entries.delete(key);
+  }
+
+  #sweep(now: number): void {
+    for (const [key, entry] of this.#entries) if (entry.expiresAt <= now) this.#entries.delete(key);
+  }
+}

@@ -6,6 +6,8 @@
  * kaquan has no record of yet, or whose `onEvent` throws gets a non-ack so the supplier retries,
  * and nothing from it is applied (promise 3 in design.md).
  */
+
+import type { SupplierClient } from "../client/supplier-client.js";
 import {
   type CallbackAck,
   type Clock,
@@ -17,7 +19,6 @@ import {
   SignatureError,
   type StatusEvent,
 } from "../core/index.js";
-import type { SupplierClient } from "../client/supplier-client.js";
 import { systemClock } from "../runtime/clock.js";
 import { createRedactingLogger } from "../runtime/logging.js";
 import type { EventClaimStore } from "../stores/event-claim-store.js";
@@ -53,10 +54,14 @@ export interface CallbackHandlerOptions {
 const plainHeaders = { "content-type": "text/plain; charset=utf-8" };
 
 /** Creates the callback pipeline. */
-export function createCallbackHandler(options: CallbackHandlerOptions): CallbackHandler & { delivery: EventDelivery } {
+export function createCallbackHandler(
+  options: CallbackHandlerOptions,
+): CallbackHandler & { delivery: EventDelivery } {
   const clients = indexClients(options?.clients);
   if (typeof options.onEvent !== "function" && !options.delivery) {
-    throw new ConfigurationError("createCallbackHandler needs onEvent(event), the code that acts on each order state");
+    throw new ConfigurationError(
+      "createCallbackHandler needs onEvent(event), the code that acts on each order state",
+    );
   }
   const toleranceMs = (options.toleranceSeconds ?? 300) * 1000;
   if (!(toleranceMs > 0)) throw new ConfigurationError("toleranceSeconds must be a positive number");
@@ -74,17 +79,21 @@ export function createCallbackHandler(options: CallbackHandlerOptions): Callback
     });
 
   function pickSupplier(input: CallbackInput): SupplierClient | undefined {
-    const name =
-      input.supplier ??
-      (input.path !== undefined ? options.paths?.[stripQuery(input.path)] : undefined) ??
-      (clients.size === 1 ? [...clients.keys()][0] : undefined);
-    return name === undefined ? undefined : clients.get(name);
+    if (input.supplier !== undefined) return clients.get(input.supplier);
+    if (options.paths && input.path !== undefined) {
+      const name = options.paths[stripQuery(input.path)];
+      return name === undefined ? undefined : clients.get(name);
+    }
+    // One supplier and no routing configured: every callback is that supplier's.
+    return clients.size === 1 ? [...clients.values()][0] : undefined;
   }
 
   function ackOf(client: SupplierClient, accepted: boolean): CallbackAck {
     return (
       client.adapter.callbackAck?.(accepted) ??
-      (accepted ? { status: 200, headers: plainHeaders, body: "ok" } : { status: 500, headers: plainHeaders, body: "retry" })
+      (accepted
+        ? { status: 200, headers: plainHeaders, body: "ok" }
+        : { status: 500, headers: plainHeaders, body: "retry" })
     );
   }
 
@@ -95,12 +104,26 @@ export function createCallbackHandler(options: CallbackHandlerOptions): Callback
         `no supplier for this callback${input?.path ? ` (path ${stripQuery(input.path)})` : ""}: pass { supplier } or configure paths`,
       );
       logger.warn({ path: input?.path, error }, "callback for an unknown supplier");
-      return { outcome: "rejected", ack: { status: 404, headers: plainHeaders, body: "unknown callback" }, error };
+      return {
+        outcome: "rejected",
+        ack: { status: 404, headers: plainHeaders, body: "unknown callback" },
+        error,
+      };
     }
     const supplier = client.supplier;
-    const reject = (outcome: CallbackResult["outcome"], error: KaquanError, merchantOrderId?: string): CallbackResult => {
+    const reject = (
+      outcome: CallbackResult["outcome"],
+      error: KaquanError,
+      merchantOrderId?: string,
+    ): CallbackResult => {
       logger.warn({ supplier, merchantOrderId, outcome, error }, "callback not acknowledged");
-      return { outcome, ack: ackOf(client, false), supplier, error, ...(merchantOrderId ? { merchantOrderId } : {}) };
+      return {
+        outcome,
+        ack: ackOf(client, false),
+        supplier,
+        error,
+        ...(merchantOrderId ? { merchantOrderId } : {}),
+      };
     };
 
     // 1. Raw bytes, verified by the adapter (or, for unsigned callbacks, only parsed).
@@ -109,7 +132,8 @@ export function createCallbackHandler(options: CallbackHandlerOptions): Callback
     try {
       const body = toRawBytes(input.body);
       const verifyCallback = client.adapter.verifyCallback?.bind(client.adapter);
-      if (!verifyCallback) throw new SignatureError(`${supplier} does not send callbacks kaquan can verify`, { supplier });
+      if (!verifyCallback)
+        throw new SignatureError(`${supplier} does not send callbacks kaquan can verify`, { supplier });
       const verified = await verifyCallback(
         { body, headers: plainHeaderRecord(input.headers) },
         { http: unusedTransport, clock, logger },
@@ -125,7 +149,10 @@ export function createCallbackHandler(options: CallbackHandlerOptions): Callback
     if (sentAtMs !== undefined && Math.abs(clock.now() - sentAtMs) > toleranceMs) {
       return reject(
         "rejected",
-        new ReplayError(`${supplier} callback is outside the ${toleranceMs / 1000} s replay window; check the server clock if genuine`, { supplier, merchantOrderId }),
+        new ReplayError(
+          `${supplier} callback is outside the ${toleranceMs / 1000} s replay window; check the server clock if genuine`,
+          { supplier, merchantOrderId },
+        ),
         merchantOrderId,
       );
     }
@@ -137,7 +164,10 @@ export function createCallbackHandler(options: CallbackHandlerOptions): Callback
       if (!stored) {
         return reject(
           "unknown_order",
-          new KaquanError(`${supplier} callback for order ${merchantOrderId}, which kaquan has no record of yet; the supplier will retry`, { supplier, merchantOrderId }),
+          new KaquanError(
+            `${supplier} callback for order ${merchantOrderId}, which kaquan has no record of yet; the supplier will retry`,
+            { supplier, merchantOrderId },
+          ),
           merchantOrderId,
         );
       }
@@ -145,18 +175,25 @@ export function createCallbackHandler(options: CallbackHandlerOptions): Callback
       // 4. Unsigned callbacks, and signed ones when confirmByQuery is on, are only a trigger: the
       //    supplier's own answer to a query is what gets applied.
       const refetch =
-        client.adapter.capabilities.callbacks !== "signed" || (options.confirmByQuery === true && update.status !== "processing");
+        client.adapter.capabilities.callbacks !== "signed" ||
+        (options.confirmByQuery === true && update.status !== "processing");
       // A card order's success needs its codes (failure-modes F24): callbacks that carry none are
       // completed by a query, and an order still without codes stays processing.
       const needsCodes =
-        update.status === "succeeded" && (stored.kind ?? update.kind) === "card" && (update.cards?.length ?? 0) === 0 && stored.cards.length === 0;
+        update.status === "succeeded" &&
+        (stored.kind ?? update.kind) === "card" &&
+        (update.cards?.length ?? 0) === 0 &&
+        stored.cards.length === 0;
       let applied: Awaited<ReturnType<SupplierClient["applyUpdate"]>>;
       if (refetch || needsCodes) {
         const before = stored;
         const fetched = await client.getOrder(merchantOrderId);
         applied = { order: fetched, previous: before, statusChanged: fetched.status !== before.status };
         if (needsCodes && fetched.status !== "succeeded") {
-          logger.info({ supplier, merchantOrderId }, "success callback without card codes; waiting for the codes");
+          logger.info(
+            { supplier, merchantOrderId },
+            "success callback without card codes; waiting for the codes",
+          );
           return { outcome: "awaiting_codes", ack: ackOf(client, true), supplier, merchantOrderId };
         }
       } else {
@@ -168,12 +205,19 @@ export function createCallbackHandler(options: CallbackHandlerOptions): Callback
       if (result.outcome === "failed") {
         return reject(
           "handler_failed",
-          new KaquanError(`onEvent failed for ${supplier} order ${merchantOrderId}; the supplier will retry`, { supplier, merchantOrderId }),
+          new KaquanError(
+            `onEvent failed for ${supplier} order ${merchantOrderId}; the supplier will retry`,
+            { supplier, merchantOrderId },
+          ),
           merchantOrderId,
         );
       }
-      const outcome = result.outcome === "delivered" ? "delivered" : applied.ignored ? "recorded" : "duplicate";
-      logger.info({ supplier, merchantOrderId, status: applied.order.status, outcome }, "callback acknowledged");
+      const outcome =
+        result.outcome === "delivered" ? "delivered" : applied.ignored ? "recorded" : "duplicate";
+      logger.info(
+        { supplier, merchantOrderId, status: applied.order.status, outcome },
+        "callback acknowledged",
+      );
       return {
         outcome,
         ack: ackOf(client, true),
@@ -220,13 +264,20 @@ const unusedTransport = {
 function indexClients(clients: CallbackHandlerOptions["clients"] | undefined): Map<string, SupplierClient> {
   const map = new Map<string, SupplierClient>();
   if (Array.isArray(clients)) for (const client of clients) map.set(client.supplier, client);
-  else if (clients && typeof clients === "object") for (const [name, client] of Object.entries(clients)) map.set(name, client as SupplierClient);
-  if (map.size === 0) throw new ConfigurationError("createCallbackHandler needs { clients }: the supplier clients whose callbacks it receives");
+  else if (clients && typeof clients === "object")
+    for (const [name, client] of Object.entries(clients)) map.set(name, client as SupplierClient);
+  if (map.size === 0)
+    throw new ConfigurationError(
+      "createCallbackHandler needs { clients }: the supplier clients whose callbacks it receives",
+    );
   return map;
 }
 
-function plainHeaderRecord(headers: CallbackInput["headers"]): Record<string, string | readonly string[] | undefined> {
-  if (typeof Headers !== "undefined" && headers instanceof Headers) return Object.fromEntries(headers.entries());
+function plainHeaderRecord(
+  headers: CallbackInput["headers"],
+): Record<string, string | readonly string[] | undefined> {
+  if (typeof Headers !== "undefined" && headers instanceof Headers)
+    return Object.fromEntries(headers.entries());
   return (headers ?? {}) as Record<string, string | readonly string[] | undefined>;
 }
 

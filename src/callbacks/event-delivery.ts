@@ -39,7 +39,8 @@ export function eventKey(order: Pick<Order, "supplier" | "merchantOrderId" | "st
 }
 
 export function createEventDelivery(options: EventDeliveryOptions): EventDelivery {
-  if (typeof options?.onEvent !== "function") throw new TypeError("createEventDelivery needs an onEvent function");
+  if (typeof options?.onEvent !== "function")
+    throw new TypeError("createEventDelivery needs an onEvent function");
   const store = options.store ?? new MemoryEventClaimStore();
   const leaseMs = options.leaseMs ?? 60_000;
   const rememberMs = options.rememberMs ?? 7 * 24 * 3600_000;
@@ -68,7 +69,10 @@ export function createEventDelivery(options: EventDeliveryOptions): EventDeliver
         await options.onEvent(event);
       } catch (error) {
         await store.release(key);
-        logger.warn({ supplier: order.supplier, merchantOrderId: order.merchantOrderId, status: order.status, error }, "onEvent failed; the state will be delivered again");
+        logger.warn(
+          { supplier: order.supplier, merchantOrderId: order.merchantOrderId, status: order.status, error },
+          "onEvent failed; the state will be delivered again",
+        );
         return { outcome: "failed", error };
       }
       await store.complete(key, rememberMs);

@@ -9,8 +9,8 @@ import type { RawBody } from "./callback-types.js";
 
 /** How to give kaquan the raw body, per framework. */
 export const rawBodyFixes = [
-  "Express: mount express.raw({ type: \"*/*\" }) on the callback route (not express.json()), or use expressCallbackHandler",
-  "Fastify: register the route with fastifyCallbackRoute, or addContentTypeParser(\"*\", { parseAs: \"buffer\" }, …) in its scope",
+  'Express: mount express.raw({ type: "*/*" }) on the callback route (not express.json()), or use expressCallbackHandler',
+  'Fastify: register the route with fastifyCallbackRoute, or addContentTypeParser("*", { parseAs: "buffer" }, …) in its scope',
   "Koa: use koaCallbackMiddleware before any body parser, or pass ctx.request.rawBody",
   "Next.js route handlers and Hono: pass the Request itself to handler.fetch(request), or await request.arrayBuffer()",
   "node:http: use nodeCallbackListener, which reads the request stream",
@@ -21,7 +21,14 @@ export function toRawBytes(body: unknown): Uint8Array {
   if (typeof body === "string") return Buffer.from(body, "utf8");
   if (body instanceof Uint8Array) return body;
   if (body instanceof ArrayBuffer) return new Uint8Array(body);
-  const what = body === null ? "null" : body === undefined ? "nothing" : Array.isArray(body) ? "an array" : `a ${typeof body}`;
+  const what =
+    body === null
+      ? "null"
+      : body === undefined
+        ? "nothing"
+        : Array.isArray(body)
+          ? "an array"
+          : `a ${typeof body}`;
   throw new RawBodyRequiredError(
     `the callback body must be the raw bytes (string, Buffer, Uint8Array or ArrayBuffer), got ${what}: a parsed body cannot be verified because re-serialising changes the signed bytes. Fix — ${rawBodyFixes}`,
   );

@@ -1,0 +1,298 @@
+import {
+  createCallbackHandler,
+  createSupplierClient,
+  hmac,
+  type OrderUpdate,
+  SignatureError,
+  type StatusEvent,
+  type SupplierClient,
+  safeEqual,
+} from "kaquan";
+import { createFuluAdapter } from "kaquan/adapters/fulu";
+import { createFuluSimulator, type FuluSimulator } from "kaquan/testing";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createFakeAdapter } from "../client/fake-adapter.js";
+
+let simulator: FuluSimulator;
+let client: SupplierClient;
+let events: StatusEvent[];
+
+beforeEach(async () => {
+  simulator = createFuluSimulator({ settleAfterMs: 20 });
+  await simulator.start();
+  simulator.setAutoSettle(false);
+  client = createSupplierClient({
+    adapter: createFuluAdapter({
+      appKey: simulator.appKey,
+      appSecret: simulator.appSecret,
+      endpoint: simulator.url,
+      pollIntervalMs: 20,
+    }),
+    retry: { maxAttempts: 2, baseDelayMs: 5 },
+  });
+  events = [];
+});
+
+afterEach(async () => {
+  client.close();
+  await simulator.close();
+});
+
+function handler(onEvent: (event: StatusEvent) => void | Promise<void> = (event) => void events.push(event)) {
+  return createCallbackHandler({ clients: [client], onEvent });
+}
+
+/** A genuine Fulu callback body for an order, signed by the simulator. */
+function callbackBody(customerOrderNo: string, status: string, extra: Record<string, string> = {}) {
+  const signed = simulator.signCallback({
+    order_id: "26112400000000000001",
+    charge_finish_time: "2026-11-24 12:00:00",
+    customer_order_no: customerOrderNo,
+    order_status: status,
+    recharge_description: status,
+    product_id: "10000001",
+    price: "5.7000",
+    buy_num: "1",
+    operator_serial_number: "",
+    ...extra,
+  });
+  return signed.json;
+}
+
+const headers = { "content-type": "application/json" };
+
+async function placed(id = "CB-1") {
+  await client.placeOrder({ merchantOrderId: id, kind: "direct", sku: "10000001", account: "player" });
+  return id;
+}
+
+describe("callback pipeline", () => {
+  it("verifies, applies and delivers a genuine callback once, with the exact ack", async () => {
+    const id = await placed();
+    const result = await handler().handle({
+      supplier: "fulu",
+      body: Buffer.from(callbackBody(id, "success")),
+      headers,
+    });
+    expect(result.outcome).toBe("delivered");
+    expect(result.ack).toEqual({
+      status: 200,
+      headers: { "content-type": "text/plain; charset=utf-8" },
+      body: "success",
+    });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      supplier: "fulu",
+      merchantOrderId: id,
+      status: "succeeded",
+      previousStatus: "processing",
+      source: "callback",
+    });
+    expect((await client.getStoredOrder(id))?.status).toBe("succeeded");
+  });
+
+  it("rejects forged, tampered and re-serialised callbacks without applying them", async () => {
+    const id = await placed();
+    const genuine = callbackBody(id, "success");
+    const parsed = JSON.parse(genuine) as Record<string, string>;
+    const forged = JSON.stringify({ ...parsed, sign: "0".repeat(32) });
+    const tampered = genuine.replace('"price":"5.7000"', '"price":"0.0100"');
+    const reserialised = JSON.stringify(parsed, null, 2);
+    const reordered = JSON.stringify(Object.fromEntries(Object.entries(parsed).reverse()));
+    const pipeline = handler();
+    for (const body of [forged, tampered, reserialised, "", "not json"]) {
+      const result = await pipeline.handle({ supplier: "fulu", body, headers });
+      expect(result.outcome).toBe("rejected");
+      expect(result.ack.body).not.toBe("success");
+      expect(result.ack.status).toBeGreaterThanOrEqual(400);
+      expect(SignatureError.isInstance(result.error)).toBe(true);
+    }
+    // Fulu signs the multiset of characters: key order cannot matter, by the vendor's design.
+    expect((await pipeline.handle({ supplier: "fulu", body: reordered, headers })).outcome).toBe("delivered");
+    expect(events).toHaveLength(1);
+  });
+
+  it("refuses a parsed object with a message that names each framework's fix", async () => {
+    const id = await placed();
+    const result = await handler().handle({
+      supplier: "fulu",
+      body: JSON.parse(callbackBody(id, "success")),
+      headers,
+    });
+    expect(result.outcome).toBe("rejected");
+    expect(result.error?.code).toBe("raw_body_required");
+    for (const framework of ["Express", "Fastify", "Koa", "Next.js", "Hono"])
+      expect(result.error?.message).toContain(framework);
+    expect(events).toHaveLength(0);
+  });
+
+  it("runs onEvent once for 50 concurrent identical callbacks, and acks them all", async () => {
+    const id = await placed();
+    const pipeline = handler(async (event) => {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      events.push(event);
+    });
+    const body = callbackBody(id, "success");
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => pipeline.handle({ supplier: "fulu", body, headers })),
+    );
+    expect(events).toHaveLength(1);
+    expect(results.every((result) => result.ack.body === "success")).toBe(true);
+    expect(results.filter((result) => result.outcome === "delivered")).toHaveLength(1);
+    const again = await pipeline.handle({ supplier: "fulu", body, headers });
+    expect(again.outcome).toBe("duplicate");
+    expect(events).toHaveLength(1);
+  });
+
+  it("a late processing after success is recorded, not regressed, not delivered", async () => {
+    const id = await placed();
+    const pipeline = handler();
+    await pipeline.handle({ supplier: "fulu", body: callbackBody(id, "success"), headers });
+    const late = await pipeline.handle({ supplier: "fulu", body: callbackBody(id, "processing"), headers });
+    expect(late.outcome).toBe("recorded");
+    expect(late.ack.body).toBe("success");
+    expect((await client.getStoredOrder(id))?.status).toBe("succeeded");
+    expect(events.map((event) => event.status)).toEqual(["succeeded"]);
+  });
+
+  it("F5: a callback that beats our own write is refused, then accepted once we know the order", async () => {
+    const pipeline = handler();
+    const body = callbackBody("EARLY-1", "success");
+    const early = await pipeline.handle({ supplier: "fulu", body, headers });
+    expect(early.outcome).toBe("unknown_order");
+    expect(early.ack.body).not.toBe("success");
+    await placed("EARLY-1");
+    expect((await pipeline.handle({ supplier: "fulu", body, headers })).outcome).toBe("delivered");
+  });
+
+  it("a failing onEvent is not acknowledged, and the retry delivers", async () => {
+    const id = await placed();
+    let fail = true;
+    const pipeline = handler((event) => {
+      if (fail) throw new Error("database down");
+      events.push(event);
+    });
+    const body = callbackBody(id, "success");
+    const first = await pipeline.handle({ supplier: "fulu", body, headers });
+    expect(first.outcome).toBe("handler_failed");
+    expect(first.ack.body).not.toBe("success");
+    fail = false;
+    expect((await pipeline.handle({ supplier: "fulu", body, headers })).outcome).toBe("delivered");
+    expect(events).toHaveLength(1);
+  });
+
+  it("F24: a card success callback carries no codes: they are fetched before success is delivered", async () => {
+    await client.placeOrder({ merchantOrderId: "CARD-1", kind: "card", sku: "10000002", quantity: 2 });
+    const pipeline = handler();
+    const early = await pipeline.handle({
+      supplier: "fulu",
+      body: callbackBody("CARD-1", "success"),
+      headers,
+    });
+    expect(early.outcome).toBe("awaiting_codes");
+    expect(events).toHaveLength(0);
+    simulator.completeOrder("CARD-1", "success");
+    const result = await pipeline.handle({
+      supplier: "fulu",
+      body: callbackBody("CARD-1", "success"),
+      headers,
+    });
+    expect(result.outcome).toBe("delivered");
+    expect(events[0]?.order.cards).toHaveLength(2);
+    expect(events[0]?.order.cards.every((card) => card.password.reveal().length > 0)).toBe(true);
+  });
+
+  it("serves Web-standard requests and picks the supplier by path", async () => {
+    const id = await placed();
+    const pipeline = createCallbackHandler({
+      clients: { fulu: client },
+      onEvent: (event) => void events.push(event),
+      paths: { "/callbacks/fulu": "fulu" },
+    });
+    const response = await pipeline.fetch(
+      new Request("http://shop.test/callbacks/fulu?x=1", {
+        method: "POST",
+        body: callbackBody(id, "success"),
+        headers,
+      }),
+    );
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("success");
+    const unknown = await pipeline.handle({ path: "/callbacks/other", body: "x", headers: {} });
+    expect(unknown.ack.status).toBe(404);
+  });
+});
+
+describe("callback pipeline with a timestamped and an unsigned supplier", () => {
+  const secret = "webhook-secret-0001";
+
+  /** A fake supplier whose callbacks are `{ update, sentAtMs }` with an HMAC header. */
+  function timestamped(signed: boolean) {
+    const fake = createFakeAdapter({ callbacks: signed ? "signed" : "refetch" });
+    fake.adapter.verifyCallback = async (callback) => {
+      const text = Buffer.from(callback.body as Uint8Array).toString("utf8");
+      if (signed && !safeEqual(hmac("sha256", secret, text), callback.headers["x-signature"]))
+        throw new SignatureError("bad signature");
+      const parsed = JSON.parse(text) as { update: OrderUpdate; sentAtMs: number };
+      return { update: parsed.update, sentAtMs: parsed.sentAtMs };
+    };
+    fake.adapter.callbackAck = (accepted) => ({
+      status: accepted ? 200 : 400,
+      headers: {},
+      body: accepted ? "OK" : "NO",
+    });
+    return fake;
+  }
+
+  function send(
+    pipeline: ReturnType<typeof createCallbackHandler>,
+    update: Partial<OrderUpdate>,
+    sentAtMs: number,
+  ) {
+    const body = JSON.stringify({
+      update: { merchantOrderId: "T-1", supplier: "fake", source: "callback", ...update },
+      sentAtMs,
+    });
+    return pipeline.handle({
+      supplier: "fake",
+      body,
+      headers: { "x-signature": hmac("sha256", secret, body) },
+    });
+  }
+
+  it("enforces the replay window with an injected clock; ReplayError is not SignatureError", async () => {
+    const fake = timestamped(true);
+    const now = 1_800_000_000_000;
+    const fakeClient = createSupplierClient({ adapter: fake.adapter, retry: { maxAttempts: 1 } });
+    await fakeClient.placeOrder({ merchantOrderId: "T-1", kind: "direct", sku: "1001", account: "a" });
+    const seen: string[] = [];
+    const pipeline = createCallbackHandler({
+      clients: [fakeClient],
+      onEvent: (event) => void seen.push(event.status),
+      clock: { now: () => now },
+    });
+    const stale = await send(pipeline, { status: "succeeded" }, now - 301_000);
+    expect(stale.outcome).toBe("rejected");
+    expect(stale.error?.code).toBe("replay_rejected");
+    const future = await send(pipeline, { status: "succeeded" }, now + 301_000);
+    expect(future.error?.code).toBe("replay_rejected");
+    expect((await send(pipeline, { status: "succeeded" }, now - 300_000)).outcome).toBe("delivered");
+    expect((await send(pipeline, { status: "reversed" }, now)).outcome).toBe("delivered");
+    expect(seen).toEqual(["succeeded", "reversed"]);
+  });
+
+  it("an unsigned callback is only a trigger: the supplier's own answer is applied", async () => {
+    const fake = timestamped(false);
+    const fakeClient = createSupplierClient({ adapter: fake.adapter, retry: { maxAttempts: 1 } });
+    await fakeClient.placeOrder({ merchantOrderId: "T-1", kind: "direct", sku: "1001", account: "a" });
+    const seen: string[] = [];
+    const pipeline = createCallbackHandler({
+      clients: [fakeClient],
+      onEvent: (event) => void seen.push(event.status),
+    });
+    const result = await send(pipeline, { status: "succeeded" }, Date.now());
+    expect(result.outcome).toBe("delivered");
+    expect((await fakeClient.getStoredOrder("T-1"))?.status).toBe("processing");
+    expect(seen).toEqual(["processing"]);
+  });
+});

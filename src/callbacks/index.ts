@@ -2,3 +2,4 @@ export * from "./callback-handler.js";
 export * from "./callback-types.js";
 export * from "./event-delivery.js";
 export * from "./raw-body.js";
+export * from "./status-poller.js";

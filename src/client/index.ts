@@ -1,2 +1,3 @@
+export * from "./rate-limiter.js";
 export * from "./retry-policy.js";
 export * from "./supplier-client.js";

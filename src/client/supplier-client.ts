@@ -20,8 +20,8 @@ import {
   compareMoney,
   DeadlineExceededError,
   type HttpTransport,
-  type IgnoredReason,
   IdempotencyConflictError,
+  type IgnoredReason,
   isFinal,
   KaquanError,
   type Logger,
@@ -49,6 +49,7 @@ import { createHttpTransport, type HttpTransportOptions } from "../runtime/http-
 import { createRedactingLogger } from "../runtime/logging.js";
 import type { IdempotencyStore, OrderRecord } from "../stores/idempotency-store.js";
 import { MemoryIdempotencyStore } from "../stores/memory-store.js";
+import { createTokenBucket, type RateLimiter, type RateLimitOptions } from "./rate-limiter.js";
 import {
   type ResolvedRetryOptions,
   type RetryOptions,
@@ -66,6 +67,12 @@ export interface SupplierClientOptions {
   retry?: RetryOptions;
   /** Most requests in flight to this supplier at once. Default 16. */
   concurrency?: number;
+  /**
+   * The supplier's request-rate limit, enforced before every request (placements, queries, the
+   * poller's polls): `{ requestsPerSecond, burst? }`, or your own {@link RateLimiter} (e.g. one
+   * shared by several processes). Default: none.
+   */
+  rateLimit?: RateLimitOptions | RateLimiter;
   /** A pino (or compatible) logger. Default: silent. Secrets are removed before it sees anything. */
   logger?: Logger;
   clock?: Clock;
@@ -148,6 +155,8 @@ export interface SupplierClient {
    * window, re-sends it when that is safe. The poller and `waitForFinal` are built on it.
    */
   refreshOrder(merchantOrderId: string, options?: CallOptions): Promise<OrderResult>;
+  /** Orders in the store that are not final (processing or unknown), for pollers and recovery. */
+  listPendingOrders(): Promise<Order[]>;
   /** Closes kaquan's keep-alive sockets (not a transport you passed in). */
   close(): void;
 }
@@ -172,7 +181,19 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
   const concurrency = options.concurrency ?? 16;
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new ConfigurationError("concurrency must be a whole number ≥ 1");
-  const limit = pLimit(concurrency);
+  const concurrencyLimit = pLimit(concurrency);
+  const rateLimiter: RateLimiter | undefined =
+    options.rateLimit === undefined
+      ? undefined
+      : "acquire" in options.rateLimit
+        ? options.rateLimit
+        : createTokenBucket(options.rateLimit);
+  /** Every request to the supplier goes through here: the concurrency limit, then the rate limit. */
+  const limit = <T>(run: () => Promise<T>): Promise<T> =>
+    concurrencyLimit(async () => {
+      await rateLimiter?.acquire();
+      return run();
+    });
   const clock = options.clock ?? systemClock;
   const logger = createRedactingLogger(options.logger, { secretValues: adapter.secretValues() });
   const capabilities = adapter.capabilities;
@@ -225,7 +246,11 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
   }
 
   /** Applies an update through the reducer, atomically in the store, and returns the stored record. */
-  async function saveUpdate(key: string, update: OrderUpdate, patch?: Partial<OrderRecord>): Promise<OrderRecord> {
+  async function saveUpdate(
+    key: string,
+    update: OrderUpdate,
+    patch?: Partial<OrderRecord>,
+  ): Promise<OrderRecord> {
     return (await saveUpdateDescribed(key, update, patch)).record;
   }
 
@@ -876,6 +901,16 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
     },
 
     refreshOrder,
+
+    async listPendingOrders() {
+      if (!store.listPending) {
+        throw new ConfigurationError(
+          "this IdempotencyStore cannot list pending orders (listPending), which the poller needs",
+        );
+      }
+      const records = await store.listPending(supplier);
+      return records.filter((record) => record.order && !record.placing).map((record) => record.order!);
+    },
 
     close() {
       if (ownsTransport) http.close?.();

@@ -43,6 +43,12 @@ export {
   type FuluStockStatusLiteral,
 } from "./fulu-simulator-catalogue.js";
 export {
+  type CallbackSecrets,
+  type SignedCallback,
+  type SignedCallbackSupplier,
+  signCallback,
+} from "./sign-callback.js";
+export {
   type CallbackAttemptOutcome,
   type CallbackDeliveryOptions,
   type CallbackPost,

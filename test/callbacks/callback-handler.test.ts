@@ -296,3 +296,30 @@ describe("callback pipeline with a timestamped and an unsigned supplier", () => 
     expect(seen).toEqual(["processing"]);
   });
 });
+
+describe("signCallback (kaquan/testing)", () => {
+  it("produces Fulu callbacks the pipeline accepts, as JSON and as a form", async () => {
+    const { signCallback } = await import("kaquan/testing");
+    await placed("SIGN-1");
+    await placed("SIGN-2");
+    const pipeline = handler();
+    const fields = { customer_order_no: "SIGN-1", order_status: "success", order_id: "1", price: "5.7" };
+    const json = signCallback("fulu", fields, { appSecret: simulator.appSecret });
+    expect(
+      (await pipeline.handle({ supplier: "fulu", body: json.body, headers: json.headers })).outcome,
+    ).toBe("delivered");
+    const form = signCallback(
+      "fulu",
+      { ...fields, customer_order_no: "SIGN-2" },
+      { appSecret: simulator.appSecret },
+      { format: "form" },
+    );
+    expect(
+      (await pipeline.handle({ supplier: "fulu", body: form.body, headers: form.headers })).outcome,
+    ).toBe("delivered");
+    const wrong = signCallback("fulu", fields, { appSecret: "f".repeat(32) });
+    expect(
+      (await pipeline.handle({ supplier: "fulu", body: wrong.body, headers: wrong.headers })).outcome,
+    ).toBe("rejected");
+  });
+});

@@ -1,0 +1,225 @@
+/**
+ * The safety net for callbacks that are late, lost or never sent (failure-modes F8, F10, F22):
+ * it works from the store's pending orders, so it also recovers everything a crashed process
+ * left behind, and it delivers through the same claims as the callback handler, so an order's
+ * final state reaches `onEvent` exactly once whichever path learns it first.
+ *
+ * Cadence per order: the supplier's poll interval for the first polls (Fulu suggests 1–3 s),
+ * then exponential backoff with jitter up to a cap. An order still not final after its deadline
+ * (per product kind: a slow recharge is allowed longer than a card code) is reported `stuck` —
+ * and still polled, because an order is never dropped.
+ */
+import pLimit from "p-limit";
+import type { SupplierClient } from "../client/supplier-client.js";
+import {
+  type Clock,
+  ConfigurationError,
+  isFinal,
+  type Logger,
+  type Order,
+  type ProductKind,
+  type StatusEvent,
+} from "../core/index.js";
+import { sleep, systemClock } from "../runtime/clock.js";
+import { createRedactingLogger } from "../runtime/logging.js";
+import type { EventClaimStore } from "../stores/event-claim-store.js";
+import { createEventDelivery, type EventDelivery } from "./event-delivery.js";
+
+export interface StatusPollerOptions {
+  clients: readonly SupplierClient[];
+  /** Runs once per order state learned by polling (shared claims with the callback handler). */
+  onEvent?: (event: StatusEvent) => void | Promise<void>;
+  /** Claims store for `onEvent`; share it with the callback handler. */
+  events?: EventClaimStore;
+  /** A delivery shared with the callback handler (`handler.delivery`). Overrides onEvent/events. */
+  delivery?: EventDelivery;
+  /** Called once when an order passes its deadline without becoming final. */
+  onStuck?: (order: Order) => void | Promise<void>;
+  /** Polls at the supplier's interval before backing off. Default 5. */
+  fastPolls?: number;
+  /** Backoff factor after the fast polls. Default 1.5. */
+  backoffFactor?: number;
+  /** Longest wait between two polls of one order. Default 60 000 ms. */
+  maxIntervalMs?: number;
+  /**
+   * How long an order may stay unfinished before it is `stuck`, per product kind or as a
+   * function. Default: card 10 min, direct 30 min, mobile 2 h (slow recharge, 慢充, takes hours).
+   */
+  deadlines?: Partial<Record<ProductKind, number>> | ((order: Order) => number);
+  /** Orders polled at once across all suppliers. Default 8. (Each client also applies its own limits.) */
+  concurrency?: number;
+  /** How often the poller looks for due orders. Default 250 ms. */
+  tickMs?: number;
+  clock?: Clock;
+  logger?: Logger;
+  random?: () => number;
+}
+
+export interface StatusPoller {
+  /** Starts polling in the background, beginning with every pending order in the stores. */
+  start(): void;
+  /** Stops and waits for polls in flight. */
+  stop(): Promise<void>;
+  /** One pass: polls every order that is due now. Resolves with how many were polled. */
+  runOnce(): Promise<number>;
+}
+
+interface Schedule {
+  polls: number;
+  dueAt: number;
+  firstSeenAt: number;
+  stuckReported: boolean;
+}
+
+const defaultDeadlines: Record<ProductKind, number> = {
+  card: 10 * 60_000,
+  direct: 30 * 60_000,
+  mobile: 2 * 3600_000,
+};
+
+export function createStatusPoller(options: StatusPollerOptions): StatusPoller {
+  if (!Array.isArray(options?.clients) || options.clients.length === 0) {
+    throw new ConfigurationError(
+      "createStatusPoller needs { clients }: the supplier clients whose orders it resolves",
+    );
+  }
+  if (!options.delivery && typeof options.onEvent !== "function") {
+    throw new ConfigurationError(
+      "createStatusPoller needs onEvent, or the delivery of a callback handler to share",
+    );
+  }
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
+  const logger = createRedactingLogger(options.logger);
+  const delivery =
+    options.delivery ??
+    createEventDelivery({
+      onEvent: options.onEvent!,
+      ...(options.events ? { store: options.events } : {}),
+      clock,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+  const fastPolls = options.fastPolls ?? 5;
+  const factor = options.backoffFactor ?? 1.5;
+  const maxIntervalMs = options.maxIntervalMs ?? 60_000;
+  const tickMs = options.tickMs ?? 250;
+  const limit = pLimit(options.concurrency ?? 8);
+  const schedules = new Map<string, Schedule>();
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let stopController: AbortController | undefined;
+
+  const deadlineOf = (order: Order): number =>
+    typeof options.deadlines === "function"
+      ? options.deadlines(order)
+      : (options.deadlines?.[order.kind ?? "direct"] ?? defaultDeadlines[order.kind ?? "direct"]);
+
+  function intervalAfter(client: SupplierClient, polls: number): number {
+    const base = client.adapter.capabilities.pollIntervalMs;
+    const raw = polls < fastPolls ? base : base * factor ** (polls - fastPolls + 1);
+    const capped = Math.min(maxIntervalMs, raw);
+    return Math.round(capped * (0.8 + random() * 0.4)); // ±20 % jitter so orders do not poll in step
+  }
+
+  async function pollOne(client: SupplierClient, order: Order, schedule: Schedule): Promise<void> {
+    const key = `${client.supplier}:${order.merchantOrderId}`;
+    try {
+      const refreshed = await client.refreshOrder(order.merchantOrderId);
+      if (refreshed.status !== "unknown") {
+        const { meta: _meta, ...plain } = refreshed;
+        await delivery.deliver(plain, order, "query");
+      }
+      if (isFinal(refreshed.status)) {
+        schedules.delete(key);
+        return;
+      }
+    } catch (error) {
+      logger.debug(
+        { supplier: client.supplier, merchantOrderId: order.merchantOrderId, error },
+        "poll failed; will poll again",
+      );
+    }
+    schedule.polls += 1;
+    schedule.dueAt = clock.now() + intervalAfter(client, schedule.polls);
+    const age =
+      clock.now() - Math.min(schedule.firstSeenAt, Date.parse(order.createdAt) || schedule.firstSeenAt);
+    if (!schedule.stuckReported && age > deadlineOf(order)) {
+      schedule.stuckReported = true;
+      logger.warn(
+        {
+          supplier: client.supplier,
+          merchantOrderId: order.merchantOrderId,
+          status: order.status,
+          ageMs: age,
+        },
+        "order stuck past its deadline",
+      );
+      try {
+        await options.onStuck?.(order);
+      } catch (error) {
+        logger.warn(
+          { supplier: client.supplier, merchantOrderId: order.merchantOrderId, error },
+          "onStuck threw",
+        );
+      }
+    }
+  }
+
+  async function runOnce(): Promise<number> {
+    const now = clock.now();
+    const due: Array<Promise<void>> = [];
+    const seen = new Set<string>();
+    for (const client of options.clients) {
+      let pending: Order[];
+      try {
+        pending = await client.listPendingOrders();
+      } catch (error) {
+        logger.warn({ supplier: client.supplier, error }, "could not list pending orders");
+        continue;
+      }
+      for (const order of pending) {
+        const key = `${client.supplier}:${order.merchantOrderId}`;
+        seen.add(key);
+        let schedule = schedules.get(key);
+        if (!schedule) {
+          // First sight — including every order left pending by a crash: poll it now.
+          schedule = { polls: 0, dueAt: now, firstSeenAt: now, stuckReported: false };
+          schedules.set(key, schedule);
+        }
+        if (schedule.dueAt > now) continue;
+        schedule.dueAt = Number.POSITIVE_INFINITY; // in flight: not due again until it reschedules
+        const current = schedule;
+        due.push(limit(() => pollOne(client, order, current)));
+      }
+    }
+    // Orders that became final elsewhere (a callback) no longer need a schedule.
+    for (const key of schedules.keys()) if (!seen.has(key)) schedules.delete(key);
+    await Promise.all(due);
+    return due.length;
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      stopController = new AbortController();
+      const signal = stopController.signal;
+      loop = (async () => {
+        while (running) {
+          try {
+            await runOnce();
+          } catch (error) {
+            logger.error({ error }, "poller pass failed");
+          }
+          await sleep(tickMs, signal).catch(() => undefined);
+        }
+      })();
+    },
+    async stop() {
+      running = false;
+      stopController?.abort();
+      await loop;
+    },
+    runOnce,
+  };
+}

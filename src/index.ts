@@ -5,6 +5,7 @@
  * supplier client, the stores and the machinery adapters share. Each supplier adapter lives in
  * its own subpath (`kaquan/adapters/fulu`); simulators and the conformance suite in `kaquan/testing`.
  */
+export * from "./adapter-kit/index.js";
 export * from "./callbacks/index.js";
 export * from "./client/index.js";
 export * from "./core/index.js";

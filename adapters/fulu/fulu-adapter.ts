@@ -36,6 +36,7 @@ import {
   ValidationError,
   type VerifiedCallback,
 } from "../../src/core/index.js";
+import { guardCardDelivery } from "../../src/runtime/card-delivery.js";
 import { formatDateTime, isoTime, parseDateTime } from "../../src/runtime/clock.js";
 import { unreadableResponseError } from "../../src/runtime/http-failures.js";
 import { parseJsonLossless, tryParseJson } from "../../src/runtime/json.js";
@@ -364,24 +365,17 @@ export function createFuluAdapter(options: FuluAdapterOptions): FuluAdapter {
 
   function toUpdate(raw: FuluOrder, source: OrderUpdate["source"]): OrderUpdate {
     const vendorStatus = raw.order_state;
-    let status = fuluOrderStates[vendorStatus] ?? "unknown";
+    const status = fuluOrderStates[vendorStatus] ?? "unknown";
     const kind = raw.order_type !== undefined ? fuluOrderTypes[raw.order_type] : undefined;
     const cards = decryptCards(raw);
-    // A card order is not delivered until every card has a non-empty code (failure-modes F24):
-    // "success" with missing or empty codes stays processing so the codes are fetched again.
     const quantity = raw.buy_num !== undefined && /^\d+$/.test(raw.buy_num) ? Number(raw.buy_num) : undefined;
-    if (status === "succeeded" && kind === "card") {
-      const complete =
-        cards.length >= (quantity ?? 1) && cards.every((card) => card.password.reveal().length > 0);
-      if (!complete) status = "processing";
-    }
     const update: OrderUpdate = {
       merchantOrderId: raw.customer_order_no,
       supplier: "fulu",
       status,
       vendorStatus,
       source,
-      cards: cards.filter((card) => card.password.reveal().length > 0),
+      cards,
     };
     if (raw.order_id) update.supplierOrderId = raw.order_id;
     if (kind) update.kind = kind;
@@ -401,7 +395,9 @@ export function createFuluAdapter(options: FuluAdapterOptions): FuluAdapter {
         vendorCode: vendorStatus,
       };
     if (status === "unknown") update.unknownReason = `unrecognised Fulu order state "${vendorStatus}"`;
-    return update;
+    // Fulu returns codes only on success (§1.8); a success without a code for every unit stays
+    // processing so the codes are fetched again (failure-modes F24).
+    return guardCardDelivery(update, quantity ?? 1);
   }
 
   function productIdOf(sku: string | undefined): number {

@@ -65,7 +65,11 @@ export type FuluSignedJsonMode = "raw" | "raw-or-canonical";
  * Verifies a request or callback body: a JSON object whose `sign` covers the other members.
  * Never throws; a body that is not a JSON object, or has no string `sign`, does not verify.
  */
-export function verifyFuluSignedJson(raw: string, appSecret: string, mode: FuluSignedJsonMode = "raw"): boolean {
+export function verifyFuluSignedJson(
+  raw: string,
+  appSecret: string,
+  mode: FuluSignedJsonMode = "raw",
+): boolean {
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);

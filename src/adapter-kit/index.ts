@@ -1,0 +1,2 @@
+export * from "./signed-form-adapter.js";
+export * from "./signed-form-spec.js";

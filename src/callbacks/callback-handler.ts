@@ -234,12 +234,12 @@ export function createCallbackHandler(
     handle,
     delivery,
     async fetch(request, fetchOptions = {}) {
-      let body: Uint8Array;
-      try {
-        body = new Uint8Array(await request.arrayBuffer());
-      } catch {
+      const limit = fetchOptions.maxBodyBytes ?? 1024 * 1024;
+      const body = await readLimited(request, limit);
+      if (body === "too_large")
+        return new Response("payload too large", { status: 413, headers: plainHeaders });
+      if (body === "unreadable")
         return new Response("unreadable body", { status: 400, headers: plainHeaders });
-      }
       const url = safeUrl(request.url);
       const result = await handle({
         body,
@@ -284,6 +284,34 @@ function plainHeaderRecord(
 function stripQuery(path: string): string {
   const index = path.indexOf("?");
   return index === -1 ? path : path.slice(0, index);
+}
+
+/** Reads a Web request body as bytes, stopping at `limit` (a declared length is checked first). */
+async function readLimited(
+  request: Request,
+  limit: number,
+): Promise<Uint8Array | "too_large" | "unreadable"> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > limit) return "too_large";
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > limit) {
+        await reader.cancel().catch(() => undefined);
+        return "too_large";
+      }
+      chunks.push(value);
+    }
+  } catch {
+    return "unreadable";
+  }
+  return Buffer.concat(chunks);
 }
 
 function safeUrl(url: string): URL | undefined {

@@ -48,6 +48,14 @@ export interface CallbackResult {
   error?: KaquanError;
 }
 
+/** Options of `handler.fetch`. */
+export interface FetchOptions {
+  /** The supplier whose callbacks this route receives; overrides path matching. */
+  supplier?: string;
+  /** Largest body read; a larger one is answered 413 before the pipeline runs. Default 1 MiB. */
+  maxBodyBytes?: number;
+}
+
 /** The callback pipeline: raw bytes in, exact acknowledgement out. */
 export interface CallbackHandler {
   handle(input: CallbackInput): Promise<CallbackResult>;
@@ -55,5 +63,5 @@ export interface CallbackHandler {
    * A Web-standard handler for Hono, Next.js route handlers, Bun, Deno and any `fetch`-style
    * runtime. The request body is read once, as bytes; `supplier` overrides path matching.
    */
-  fetch(request: Request, options?: { supplier?: string }): Promise<Response>;
+  fetch(request: Request, options?: FetchOptions): Promise<Response>;
 }

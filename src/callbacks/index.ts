@@ -1,3 +1,4 @@
+export * from "./bindings/index.js";
 export * from "./callback-handler.js";
 export * from "./callback-types.js";
 export * from "./event-delivery.js";

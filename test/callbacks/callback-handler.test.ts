@@ -328,12 +328,21 @@ describe("F9: the callback arrives before the place-order response", () => {
   it("is applied against the write-ahead record, and the late response cannot regress it", async () => {
     simulator.injectFault({ kind: "delay", delayMs: 300, method: "fulu.order.direct.add" });
     const pipeline = handler();
-    const placing = client.placeOrder({ merchantOrderId: "F9-1", kind: "direct", sku: "10000001", account: "player" });
+    const placing = client.placeOrder({
+      merchantOrderId: "F9-1",
+      kind: "direct",
+      sku: "10000001",
+      account: "player",
+    });
     // Wait until the supplier has the order (the answer is still held back), then call back.
     for (let i = 0; i < 100 && !simulator.orders().some((order) => order.customerOrderNo === "F9-1"); i++) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    const result = await pipeline.handle({ supplier: "fulu", body: callbackBody("F9-1", "success"), headers });
+    const result = await pipeline.handle({
+      supplier: "fulu",
+      body: callbackBody("F9-1", "success"),
+      headers,
+    });
     expect(result.outcome).toBe("delivered");
     const placed = await placing;
     expect(placed.status).toBe("succeeded");

@@ -147,7 +147,11 @@ describe("status poller", () => {
 
   it("every poll goes through the client's rate limiter", async () => {
     let acquired = 0;
-    const limiter: RateLimiter = { acquire: async () => void (acquired += 1) };
+    const limiter: RateLimiter = {
+      acquire: async () => {
+        acquired += 1;
+      },
+    };
     const client = newClient(new MemoryIdempotencyStore(), limiter);
     const events: StatusEvent[] = [];
     for (let i = 0; i < 4; i++)

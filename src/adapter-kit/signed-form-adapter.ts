@@ -51,9 +51,36 @@ import {
 } from "./signed-form-spec.js";
 
 type Resolved = ResolvedSignedFormAdapterSpec;
-type Operation = Resolved["operations"]["queryOrder"];
+type Operation = Resolved["operations"]["placeOrder"]["card"] & {};
 type Recipe = Resolved["signatures"][string];
-type OrderMapping = Resolved["order"];
+type OrderMapping = Extract<Resolved["order"], { status: string }>;
+type Kind = "direct" | "card" | "mobile";
+const kinds: readonly Kind[] = ["direct", "card", "mobile"];
+
+function isOperation(value: unknown): value is Operation {
+  return typeof value === "object" && value !== null && "path" in value;
+}
+
+/** The query operations to try, in order, for an order of `kind` (all when unknown). */
+function queryOperations(spec: Resolved, kind: Kind | undefined): Array<[Kind | undefined, Operation]> {
+  const query = spec.operations.queryOrder;
+  if (isOperation(query)) return [[kind, query]];
+  const defined = kinds
+    .filter((candidate) => query[candidate])
+    .map((candidate) => [candidate, query[candidate]!] as [Kind, Operation]);
+  const own = defined.filter(([candidate]) => candidate === kind);
+  return own.length > 0 ? own : defined;
+}
+
+/** The order mapping for `kind` (the single mapping, the kind's own, or the first defined). */
+function orderMapping(spec: Resolved, kind: Kind | undefined): OrderMapping {
+  const mapping = spec.order;
+  if ("status" in mapping) return mapping as OrderMapping;
+  const byKind = mapping as Partial<Record<Kind, OrderMapping>>;
+  return (
+    (kind ? byKind[kind] : undefined) ?? kinds.map((candidate) => byKind[candidate]).find((found) => found)!
+  );
+}
 
 /** What `create` takes: the merchant's credentials and options, and overrides of unconfirmed facts. */
 export interface SignedFormAdapterConfig {
@@ -71,11 +98,24 @@ export interface SignedFormAdapterConfig {
   pollIntervalMs?: number;
 }
 
+/** A spec-built adapter: the contract plus the spec's extra operations. */
+export type SignedFormAdapter = SupplierAdapter & {
+  /**
+   * Runs one of the spec's `extraOperations` with `input` (read by `$input.<name>` expressions)
+   * and returns the result part of the answer. Vendor errors are thrown as typed errors.
+   */
+  invoke(
+    operation: string,
+    input: Readonly<Record<string, string>>,
+    context: AdapterContext,
+  ): Promise<unknown>;
+};
+
 export interface SignedFormAdapterDefinition {
   /** The validated spec, defaults filled in. */
   readonly spec: Resolved;
   /** Creates an adapter for one merchant account. Throws `ConfigurationError` for missing credentials. */
-  create(config: SignedFormAdapterConfig): SupplierAdapter;
+  create(config: SignedFormAdapterConfig): SignedFormAdapter;
 }
 
 const requestFields = new Set([
@@ -128,7 +168,7 @@ function checkConsistency(spec: Resolved): void {
     for (const pipe of pipeList)
       if (!pipes.has(pipe)) fail(path, `unknown pipe "${pipe}"; use one of ${[...pipes].join(", ")}`);
     const [root, ...rest] = reference.slice(1).split(".");
-    if (root === "timestamp" || root === "merchantOrderId") return;
+    if (root === "timestamp" || root === "merchantOrderId" || root === "input") return;
     if (root === "credential") {
       if (!credentials.has(rest.join(".")))
         fail(path, `no credential named "${rest.join(".")}" in credentials`);
@@ -176,18 +216,32 @@ function checkConsistency(spec: Resolved): void {
       fail(`signatures.${name}.key.format`, 'must contain "{key}" where the secret goes');
     }
   }
-  const kinds = Object.entries(spec.operations.placeOrder).filter(([, operation]) => operation);
-  if (kinds.length === 0) fail("operations.placeOrder", "define at least one of direct, card, mobile");
-  for (const [kind, operation] of kinds) checkOperation(`operations.placeOrder.${kind}`, operation);
-  checkOperation("operations.queryOrder", spec.operations.queryOrder);
+  const placeKinds = Object.entries(spec.operations.placeOrder).filter(([, operation]) => operation);
+  if (placeKinds.length === 0) fail("operations.placeOrder", "define at least one of direct, card, mobile");
+  for (const [kind, operation] of placeKinds) checkOperation(`operations.placeOrder.${kind}`, operation);
+  const query = spec.operations.queryOrder;
+  if (isOperation(query)) checkOperation("operations.queryOrder", query);
+  else {
+    const defined = kinds.filter((kind) => query[kind]);
+    if (defined.length === 0) fail("operations.queryOrder", "define one operation, or one per order kind");
+    for (const kind of defined) checkOperation(`operations.queryOrder.${kind}`, query[kind]);
+  }
+  for (const [name, operation] of Object.entries(spec.extraOperations))
+    checkOperation(`extraOperations.${name}`, operation);
+  if (!("status" in spec.order)) {
+    const byKind = spec.order as Partial<Record<Kind, OrderMapping>>;
+    if (!kinds.some((kind) => byKind[kind])) fail("order", "define one mapping, or one per order kind");
+  }
   checkOperation("operations.balance", spec.operations.balance);
   checkOperation("operations.stock", spec.operations.stock);
   if (spec.products.source === "operation") checkOperation("products.operation", spec.products.operation);
   if (Object.keys(spec.statuses).length === 0) fail("statuses", "map at least one vendor status");
-  for (const [which, mapping] of [
-    ["order", spec.order],
-    ["callback.order", spec.callback?.order],
-  ] as const) {
+  const mappings: Array<[string, OrderMapping | undefined]> =
+    "status" in spec.order
+      ? [["order", spec.order as OrderMapping]]
+      : kinds.map((kind) => [`order.${kind}`, (spec.order as Partial<Record<Kind, OrderMapping>>)[kind]]);
+  mappings.push(["callback.order", spec.callback?.order]);
+  for (const [which, mapping] of mappings) {
     const aes = mapping?.cards?.aes;
     if (aes && !credentials.has(aes.keyCredential))
       fail(`${which}.cards.aes.keyCredential`, `no credential named "${aes.keyCredential}"`);
@@ -227,7 +281,7 @@ function text(value: unknown): string | undefined {
       : String(value);
 }
 
-function createAdapter(spec: Resolved, config: SignedFormAdapterConfig): SupplierAdapter {
+function createAdapter(spec: Resolved, config: SignedFormAdapterConfig): SignedFormAdapter {
   const name = spec.name;
   for (const credential of spec.credentials) {
     if (
@@ -263,7 +317,7 @@ function createAdapter(spec: Resolved, config: SignedFormAdapterConfig): Supplie
     callbacks: spec.callback ? (spec.callback.verification.kind === "signed" ? "signed" : "refetch") : "none",
     stock: spec.operations.stock !== undefined,
     balance: spec.operations.balance !== undefined,
-    cardDelivery: spec.order.cards !== undefined,
+    cardDelivery: kinds.some((kind) => orderMapping(spec, kind).cards !== undefined),
     batchQuery: false,
     orderKinds: (["direct", "card", "mobile"] as const).filter(
       (kind) => spec.operations.placeOrder[kind] !== undefined,
@@ -275,6 +329,7 @@ function createAdapter(spec: Resolved, config: SignedFormAdapterConfig): Supplie
 
   interface Scope {
     request?: OrderRequest;
+    input?: Readonly<Record<string, string>>;
     merchantOrderId?: string;
     credentials: Record<string, string>;
     options: Record<string, string>;
@@ -304,6 +359,7 @@ function createAdapter(spec: Resolved, config: SignedFormAdapterConfig): Supplie
     else if (root === "credential") value = scope.credentials[rest.join(".")];
     else if (root === "option") value = scope.options[rest.join(".")];
     else if (root === "request") value = pick(scope.request, rest.join("."));
+    else if (root === "input") value = scope.input?.[rest.join(".")];
     if (value === undefined || value === null) return undefined;
     let result: string;
     if (typeof value === "object" && "amount" in (value as object)) {
@@ -595,7 +651,7 @@ function createAdapter(spec: Resolved, config: SignedFormAdapterConfig): Supplie
     });
   }
 
-  const adapter: SupplierAdapter = {
+  const adapter: SignedFormAdapter = {
     name,
     capabilities,
     secretValues: () => Object.values(credentials).filter((value) => value.length >= 4),
@@ -642,7 +698,7 @@ function createAdapter(spec: Resolved, config: SignedFormAdapterConfig): Supplie
           kind: request.kind,
         };
       }
-      const update = toUpdate(spec.order, result, request.merchantOrderId, "place", {
+      const update = toUpdate(orderMapping(spec, request.kind), result, request.merchantOrderId, "place", {
         kind: request.kind,
         quantity: request.quantity,
       });
@@ -653,31 +709,38 @@ function createAdapter(spec: Resolved, config: SignedFormAdapterConfig): Supplie
     },
 
     async queryOrder(merchantOrderId, context, hint) {
-      const result = await call(
-        spec.operations.queryOrder,
-        scopeFor(context, { merchantOrderId }),
-        context,
-        "queryOrder",
-        merchantOrderId,
-      );
-      if (!result.ok && result.meaning === "order_not_found") return undefined;
-      const value = expect(result);
-      if (
-        value === undefined ||
-        value === null ||
-        (typeof value === "object" && Object.keys(value).length === 0)
-      )
-        return undefined;
-      const update = toUpdate(spec.order, value, merchantOrderId, "query", {
-        ...(hint?.kind ? { kind: hint.kind } : {}),
-      });
-      if (update.merchantOrderId !== merchantOrderId) {
-        throw new MalformedPayloadError(`${name} queryOrder: the answer names another order`, {
-          supplier: name,
+      for (const [kind, operation] of queryOperations(spec, hint?.kind)) {
+        const result = await call(
+          operation,
+          scopeFor(context, { merchantOrderId }),
+          context,
+          "queryOrder",
           merchantOrderId,
-        });
+        );
+        if (!result.ok && result.meaning === "order_not_found") continue;
+        const value = expect(result);
+        if (
+          value === undefined ||
+          value === null ||
+          (typeof value === "object" && Object.keys(value).length === 0)
+        )
+          continue;
+        const update = toUpdate(
+          orderMapping(spec, kind),
+          value,
+          merchantOrderId,
+          "query",
+          kind ? { kind } : {},
+        );
+        if (update.merchantOrderId !== merchantOrderId) {
+          throw new MalformedPayloadError(`${name} queryOrder: the answer names another order`, {
+            supplier: name,
+            merchantOrderId,
+          });
+        }
+        return update;
       }
-      return update;
+      return undefined;
     },
 
     async verifyCallback(callback: RawCallback): Promise<VerifiedCallback> {
@@ -706,6 +769,19 @@ function createAdapter(spec: Resolved, config: SignedFormAdapterConfig): Supplie
       if (!update.merchantOrderId)
         throw new MalformedPayloadError(`${name} callback: no order id`, { supplier: name });
       return { update };
+    },
+
+    async invoke(operationName, input, context) {
+      const operation = spec.extraOperations[operationName];
+      if (!operation) {
+        throw new ValidationError(`${name} has no operation "${operationName}"`, [
+          {
+            path: "operation",
+            message: `use one of: ${Object.keys(spec.extraOperations).join(", ") || "(none)"}`,
+          },
+        ]);
+      }
+      return expect(await call(operation, scopeFor(context, { input }), context, operationName));
     },
 
     callbackAck(accepted: boolean): CallbackAck {

@@ -10,6 +10,7 @@
  * - `"$credential.key"` (a credential passed when the adapter is created);
  * - `"$option.notifyUrl"` (a non-secret option passed when the adapter is created);
  * - `"$timestamp"` (now, in the spec's `timestampFormat`); `"$merchantOrderId"` (the order being queried);
+ * - `"$input.phone"` (a value passed to `adapter.invoke` for an extra operation);
  * - anything not starting with `$` is a literal (`"6.0"`);
  * and may end in pipes: `"$request.faceValue|fen"` (amount in 分), `|yuan` (decimal 元),
  * `|yuan-integer` (whole 元), `|md5`, `|upper`, `|lower`.
@@ -231,7 +232,21 @@ export const signedFormSpecSchema = z
             mobile: operationSchema.optional(),
           })
           .strict(),
-        queryOrder: operationSchema,
+        /**
+         * The status query: one operation, or one per order kind when the supplier queries
+         * kinds at different endpoints (the client passes the kind it placed; without it, each
+         * is tried in turn).
+         */
+        queryOrder: z.union([
+          operationSchema,
+          z
+            .object({
+              direct: operationSchema.optional(),
+              card: operationSchema.optional(),
+              mobile: operationSchema.optional(),
+            })
+            .strict(),
+        ]),
         balance: operationSchema
           .extend({ amount: z.string().min(1) })
           .strict()
@@ -245,8 +260,22 @@ export const signedFormSpecSchema = z
           .optional(),
       })
       .strict(),
-    /** How orders are read from placement and query answers. */
-    order: orderMappingSchema,
+    /** How orders are read from placement and query answers: one mapping, or one per order kind. */
+    order: z.union([
+      orderMappingSchema,
+      z
+        .object({
+          direct: orderMappingSchema.optional(),
+          card: orderMappingSchema.optional(),
+          mobile: orderMappingSchema.optional(),
+        })
+        .strict(),
+    ]),
+    /**
+     * Further operations of the supplier (availability checks, number lookups, bills), callable
+     * as `adapter.invoke(name, input)`; their expressions may read `$input.<name>`.
+     */
+    extraOperations: z.record(z.string(), operationSchema).default({}),
     products: productsSchema,
     callback: z
       .object({

@@ -12,8 +12,11 @@ import {
   isFinal,
   KaquanError,
   type Money,
+  type OrderRequestInput,
+  OrderRequestSchema,
   type OrderUpdate,
   ProductSchema,
+  parseInput,
   type RawCallback,
   Secret,
   SignatureError,
@@ -74,6 +77,27 @@ interface CheckEnvironment {
   deadlineMs: number;
   /** For checks that call the adapter directly, bypassing the client. */
   context: AdapterContext;
+}
+
+/** A request for whichever order kind the target has a fixture for (card, then direct, then mobile). */
+function someOrder(target: ConformanceTarget, prefix: string): OrderRequestInput {
+  const { card, direct, mobile } = target.fixtures;
+  const kinds = target.adapter.capabilities.orderKinds;
+  const merchantOrderId = orderId(prefix);
+  if (card && kinds.includes("card")) return { merchantOrderId, kind: "card", sku: card.sku, quantity: 1 };
+  if (direct && kinds.includes("direct"))
+    return { merchantOrderId, kind: "direct", sku: direct.sku, account: direct.account, quantity: 1 };
+  if (mobile && kinds.includes("mobile")) {
+    return {
+      merchantOrderId,
+      kind: "mobile",
+      account: mobile.account,
+      faceValue: mobile.faceValue,
+      quantity: 1,
+      ...(mobile.sku ? { sku: mobile.sku } : {}),
+    };
+  }
+  throw new ConformanceFailure("no fixture for any order kind the adapter supports");
 }
 
 type Check = (
@@ -163,17 +187,7 @@ const checks: Record<string, Check> = {
   },
 
   "answers a re-sent order id as its capabilities declare": async (target, client, { context }) => {
-    const fixture = target.fixtures.card ?? target.fixtures.direct;
-    assert(fixture, "needs a card or direct fixture");
-    const request = target.fixtures.card
-      ? { merchantOrderId: orderId("dup"), kind: "card" as const, sku: target.fixtures.card.sku, quantity: 1 }
-      : {
-          merchantOrderId: orderId("dup"),
-          kind: "direct" as const,
-          sku: target.fixtures.direct!.sku,
-          account: target.fixtures.direct!.account,
-          quantity: 1,
-        };
+    const request = parseInput(OrderRequestSchema, someOrder(target, "dup"), "order request");
     await client.placeOrder(request);
     const behaviour = target.adapter.capabilities.duplicateOrderId;
     const second = await target.adapter.placeOrder(request, context).then(
@@ -218,24 +232,16 @@ const checks: Record<string, Check> = {
 
   "maps an unseen vendor status to unknown and keeps the raw value": async (target, client, { context }) => {
     if (!target.setRawOrderStatus) return;
-    const fixture = target.fixtures.card;
-    const request = fixture
-      ? { merchantOrderId: orderId("us"), kind: "card" as const, sku: fixture.sku }
-      : {
-          merchantOrderId: orderId("us"),
-          kind: "direct" as const,
-          sku: target.fixtures.direct!.sku,
-          account: target.fixtures.direct!.account,
-        };
+    const request = someOrder(target, "us");
     await client.placeOrder(request);
-    target.setRawOrderStatus(request.merchantOrderId, "brand-new-status");
-    const update = await target.adapter.queryOrder(request.merchantOrderId, context);
+    target.setRawOrderStatus(request.merchantOrderId!, "brand-new-status");
+    const update = await target.adapter.queryOrder(request.merchantOrderId!, context);
     assert(
       update?.status === "unknown",
       `an unseen status was mapped to ${update?.status}, expected unknown`,
     );
     assert(update.vendorStatus === "brand-new-status", "the raw vendor status was not kept");
-    const order = await client.getOrder(request.merchantOrderId);
+    const order = await client.getOrder(request.merchantOrderId!);
     assert(!isFinal(order.status), "an unseen status made the order final");
   },
 

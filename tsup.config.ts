@@ -4,6 +4,7 @@ import { defineConfig, type Options } from "tsup";
 const entry = {
   index: "src/index.ts",
   "adapters/fulu/index": "adapters/fulu/index.ts",
+  "adapters/juhe/index": "adapters/juhe/index.ts",
   "testing/index": "src/testing/index.ts",
 };
 

@@ -8,6 +8,7 @@ export default defineConfig({
     // Tests and examples import the package by its public name, as a merchant would.
     alias: [
       { find: /^kaquan\/adapters\/fulu$/, replacement: from("./adapters/fulu/index.ts") },
+      { find: /^kaquan\/adapters\/juhe$/, replacement: from("./adapters/juhe/index.ts") },
       { find: /^kaquan\/testing$/, replacement: from("./src/testing/index.ts") },
       { find: /^kaquan$/, replacement: from("./src/index.ts") },
     ],

@@ -252,7 +252,15 @@ function checkConsistency(spec: Resolved): void {
   if (verification?.kind === "signed" && !(verification.recipe in spec.signatures)) {
     fail("callback.verification.recipe", `no signature recipe named "${verification.recipe}" in signatures`);
   }
+  if (spec.merchantOrderId) {
+    try {
+      new RegExp(spec.merchantOrderId.pattern);
+    } catch {
+      fail("merchantOrderId.pattern", `"${spec.merchantOrderId.pattern}" is not a regular expression`);
+    }
+  }
   for (const pattern of spec.errors.messagePatterns) {
+    if (typeof pattern[0] !== "string") continue;
     try {
       new RegExp(pattern[0]);
     } catch {
@@ -314,7 +322,11 @@ function createAdapter(spec: Resolved, config: SignedFormAdapterConfig): SignedF
   const duplicateOrderId = config.duplicateOrderId ?? spec.duplicateOrderId;
   const capabilities: AdapterCapabilities = {
     duplicateOrderId,
-    callbacks: spec.callback ? (spec.callback.verification.kind === "signed" ? "signed" : "refetch") : "none",
+    callbacks: spec.callback
+      ? spec.callback.verification.kind === "signed" && spec.callback.trust === "body"
+        ? "signed"
+        : "refetch"
+      : "none",
     stock: spec.operations.stock !== undefined,
     balance: spec.operations.balance !== undefined,
     cardDelivery: kinds.some((kind) => orderMapping(spec, kind).cards !== undefined),
@@ -672,6 +684,11 @@ function createAdapter(spec: Resolved, config: SignedFormAdapterConfig): SignedF
 
     async placeOrder(request, context) {
       const operation = spec.operations.placeOrder[request.kind];
+      if (spec.merchantOrderId && !new RegExp(spec.merchantOrderId.pattern).test(request.merchantOrderId)) {
+        throw new ValidationError(`${name} needs merchantOrderId to be ${spec.merchantOrderId.description}`, [
+          { path: "merchantOrderId", message: `${name} accepts ${spec.merchantOrderId.description}` },
+        ]);
+      }
       if (!operation)
         throw new ValidationError(`${name} does not take ${request.kind} orders`, [
           { path: "kind", message: `use one of ${capabilities.orderKinds.join(", ")}` },

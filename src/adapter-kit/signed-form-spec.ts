@@ -192,6 +192,11 @@ export const signedFormSpecSchema = z
     credentials: z.array(z.string().min(1)).min(1),
     /** Credentials computed from others, e.g. OFPay's `userpws = md5(password)`. */
     derivedCredentials: z.record(z.string(), expression).default({}),
+    /** A rule the supplier imposes on order ids, checked before anything is sent. */
+    merchantOrderId: z
+      .object({ pattern: z.string().min(1), description: z.string().min(1) })
+      .strict()
+      .optional(),
     /** Names of non-secret options accepted at creation (e.g. `notifyUrl`), with defaults. */
     options: z.record(z.string(), z.string()).default({}),
     currency: z
@@ -220,7 +225,7 @@ export const signedFormSpecSchema = z
     errors: z
       .object({
         codes: z.record(z.string(), meaning),
-        messagePatterns: z.array(z.tuple([z.string(), meaning])).default([]),
+        messagePatterns: z.array(z.tuple([z.union([z.string(), z.instanceof(RegExp)]), meaning])).default([]),
       })
       .strict(),
     operations: z
@@ -292,6 +297,12 @@ export const signedFormSpecSchema = z
             .strict(),
           z.object({ kind: z.literal("refetch") }).strict(),
         ]),
+        /**
+         * What is applied: `body` (the verified callback's fields) or `query` (the signature is
+         * checked, then the order is re-fetched and the supplier's answer applied). Use `query`
+         * when the signature does not cover the status — Juhe's covers only the order ids.
+         */
+        trust: z.enum(["body", "query"]).default("body"),
         ack: z
           .object({
             accepted: z.string(),

@@ -4,6 +4,7 @@
  */
 import { fuluSign } from "../../adapters/fulu/fulu-signature.js";
 import { ConfigurationError } from "../core/index.js";
+import { md5Hex } from "../runtime/signing.js";
 
 /** A signed callback, ready to POST. */
 export interface SignedCallback {
@@ -14,6 +15,8 @@ export interface SignedCallback {
 /** Secrets per supplier with signed callbacks. */
 export interface CallbackSecrets {
   fulu: { appSecret: string };
+  /** Juhe signs callbacks with the API's AppKey. */
+  juhe: { key: string };
 }
 
 /** Suppliers whose callbacks `signCallback` can sign. */
@@ -23,6 +26,7 @@ export type SignedCallbackSupplier = keyof CallbackSecrets;
  * Signs `payload` (the callback's fields, without `sign`) for `supplier`.
  * - `fulu`: `sign` = MD5 over the sorted characters of the fields' compact JSON plus the app
  *   secret, appended as the last member of a JSON body (or a form body with `format: "form"`).
+ * - `juhe`: a form body; `sign = md5(AppKey + sporder_id + orderid)` (the status is not covered).
  */
 export function signCallback<S extends SignedCallbackSupplier>(
   supplier: S,
@@ -30,10 +34,18 @@ export function signCallback<S extends SignedCallbackSupplier>(
   secrets: CallbackSecrets[S],
   options: { format?: "json" | "form" } = {},
 ): SignedCallback {
+  const { sign: _ignored, ...fields } = payload;
+  if (supplier === "juhe") {
+    const { key } = secrets as CallbackSecrets["juhe"];
+    const sign = md5Hex(`${key}${fields.sporder_id ?? ""}${fields.orderid ?? ""}`);
+    return {
+      body: new URLSearchParams({ ...fields, sign }).toString(),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    };
+  }
   if (supplier !== "fulu")
     throw new ConfigurationError(`signCallback does not know supplier "${String(supplier)}"`);
-  const { sign: _ignored, ...fields } = payload;
-  const sign = fuluSign(JSON.stringify(fields), secrets.appSecret);
+  const sign = fuluSign(JSON.stringify(fields), (secrets as CallbackSecrets["fulu"]).appSecret);
   if (options.format === "form") {
     return {
       body: new URLSearchParams({ ...fields, sign }).toString(),

@@ -170,3 +170,27 @@ describe("Juhe end to end", () => {
     }
   });
 });
+
+describe("signCallback for Juhe", () => {
+  it("signs callbacks the Juhe adapter verifies", async () => {
+    const { signCallback } = await import("kaquan/testing");
+    const adapter = createJuheAdapter({ key: "k-0001", openId: "o-0001", endpoint: "http://127.0.0.1:1/" });
+    const context = { http: createHttpTransport(), clock: { now: () => Date.now() }, logger: silentLogger };
+    const signed = signCallback(
+      "juhe",
+      { sporder_id: "J1", orderid: "JUHE000002", sta: "1" },
+      { key: "k-0001" },
+    );
+    const { update } = await adapter.verifyCallback!({ body: signed.body, headers: signed.headers }, context);
+    expect(update).toMatchObject({ merchantOrderId: "JUHE000002", status: "succeeded" });
+    const wrong = signCallback(
+      "juhe",
+      { sporder_id: "J1", orderid: "JUHE000002", sta: "1" },
+      { key: "k-0002" },
+    );
+    await expect(
+      adapter.verifyCallback!({ body: wrong.body, headers: wrong.headers }, context),
+    ).rejects.toThrow(/signature/);
+    context.http.close();
+  });
+});

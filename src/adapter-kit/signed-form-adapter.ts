@@ -34,6 +34,7 @@ import {
 } from "../core/index.js";
 import { aesDecryptBase64 } from "../runtime/aes.js";
 import { guardCardDelivery } from "../runtime/card-delivery.js";
+import { type Charset, decodeForm, decodeText, encodeForm, encodeText } from "../runtime/charset.js";
 import { formatDateTime, isoTime, parseDateTime } from "../runtime/clock.js";
 import { unreadableResponseError } from "../runtime/http-failures.js";
 import { tryParseJson } from "../runtime/json.js";
@@ -420,7 +421,7 @@ function createAdapter(spec: Resolved, config: SignedFormAdapterConfig): SignedF
       const key = recipe.key.format.replace("{key}", credentials[recipe.key.credential] ?? "");
       base = recipe.key.placement === "prefix" ? key + pairs : pairs + key;
     }
-    const digest = hash(recipe.hash, base);
+    const digest = hash(recipe.hash, encodeText(base, spec.charset));
     return recipe.letterCase === "upper" ? digest.toUpperCase() : digest.toLowerCase();
   }
 
@@ -461,7 +462,7 @@ function createAdapter(spec: Resolved, config: SignedFormAdapterConfig): SignedF
     merchantOrderId?: string,
   ): Promise<CallResult> {
     const params = buildParams(operation, scope, label);
-    const query = new URLSearchParams(params).toString();
+    const query = encodeForm(params, spec.charset);
     const url = new URL(operation.path, baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`);
     const response = await context.http.send(
       operation.method === "GET"
@@ -473,7 +474,7 @@ function createAdapter(spec: Resolved, config: SignedFormAdapterConfig): SignedF
         : {
             method: "POST",
             url: url.toString(),
-            headers: { "content-type": "application/x-www-form-urlencoded;charset=utf-8" },
+            headers: { "content-type": `application/x-www-form-urlencoded;charset=${spec.charset}` },
             body: query,
             operation: `${name}.${label}`,
           },
@@ -489,7 +490,9 @@ function createAdapter(spec: Resolved, config: SignedFormAdapterConfig): SignedF
     label: string,
     merchantOrderId?: string,
   ): CallResult {
-    const body = tryParseJson(response.text);
+    const body = tryParseJson(
+      spec.charset === "utf-8" ? response.text : decodeText(response.body, spec.charset),
+    );
     const code = pick(body, spec.response.codeField);
     if (typeof body !== "object" || body === null || code === undefined) {
       throw unreadableResponseError(response, {
@@ -763,9 +766,7 @@ function createAdapter(spec: Resolved, config: SignedFormAdapterConfig): SignedF
     async verifyCallback(callback: RawCallback): Promise<VerifiedCallback> {
       const callbackSpec = spec.callback;
       if (!callbackSpec) throw new SignatureError(`${name} has no callbacks`, { supplier: name });
-      const raw =
-        typeof callback.body === "string" ? callback.body : Buffer.from(callback.body).toString("utf8");
-      const fields = readFields(raw, callbackSpec.format);
+      const fields = readFields(callback.body, callbackSpec.format, spec.charset);
       if (!fields)
         throw new SignatureError(
           `${name} callback: the body is not a ${callbackSpec.format} body; it was not applied`,
@@ -844,17 +845,21 @@ function createAdapter(spec: Resolved, config: SignedFormAdapterConfig): SignedF
 }
 
 /** Reads a form or JSON callback into flat string fields. `undefined` if unreadable. */
-function readFields(raw: string, format: "form" | "json"): Record<string, string> | undefined {
+function readFields(
+  body: Uint8Array | string,
+  format: "form" | "json",
+  charset: Charset,
+): Record<string, string> | undefined {
   if (format === "json") {
+    const raw = typeof body === "string" ? body : decodeText(body, charset);
     const parsed = tryParseJson(raw.trim());
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return undefined;
     const fields: Record<string, string> = {};
     for (const [key, value] of Object.entries(parsed)) fields[key] = text(value) ?? "";
     return fields;
   }
+  const raw = typeof body === "string" ? body : Buffer.from(body).toString("latin1");
   if (!raw.includes("=")) return undefined;
-  const fields: Record<string, string> = {};
-  // URLSearchParams decodes `+` as a space and `%2B` as `+`, as form encoding defines.
-  for (const [key, value] of new URLSearchParams(raw)) fields[key] = value;
-  return fields;
+  // Form decoding: `+` is a space, `%2B` is `+`, and escapes are bytes in the supplier's charset.
+  return decodeForm(body, charset);
 }

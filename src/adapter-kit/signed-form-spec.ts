@@ -208,8 +208,11 @@ export const signedFormSpecSchema = z
     timestampFormat: z
       .enum(["unix-seconds", "unix-millis", "yyyyMMddHHmmss", "yyyy-MM-dd HH:mm:ss"])
       .default("unix-seconds"),
-    /** Only UTF-8 for now. */
-    charset: z.literal("utf-8").default("utf-8"),
+    /**
+     * The charset of requests, answers and callbacks, and of the bytes signatures are computed
+     * over: `utf-8` or `gbk` (GBK/GB2312, common on older platforms).
+     */
+    charset: z.enum(["utf-8", "gbk"]).default("utf-8"),
     signatures: z.record(z.string(), signatureRecipeSchema),
     response: z
       .object({

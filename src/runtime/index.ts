@@ -6,3 +6,4 @@ export * from "./json.js";
 export * from "./logging.js";
 export * from "./signing.js";
 export * from "./vendor-errors.js";
+export * from "./charset.js";

@@ -4,6 +4,7 @@
  * written here from the vendor's documentation (as quoted by integrators), independently of the
  * adapter, so the simulator is an oracle for the adapter and not a copy of it.
  */
+import { encodeForm, encodeText } from "../runtime/charset.js";
 import { formatDateTime, parseDateTime } from "../runtime/clock.js";
 import { md5Hex } from "../runtime/signing.js";
 
@@ -145,7 +146,7 @@ export function renderOfpayJson(document: OfpayDocument, numericFields: Readonly
 
 /** Encodes text in the given charset; a character GB2312/GBK cannot encode becomes `?`. */
 export function encodeOfpayText(text: string, charset: OfpayCharset): Buffer {
-  return charset === "UTF-8" ? Buffer.from(text, "utf8") : encodeGbk(text);
+  return encodeText(text, charset === "UTF-8" ? "utf-8" : "gbk");
 }
 
 /**
@@ -153,68 +154,5 @@ export function encodeOfpayText(text: string, charset: OfpayCharset): Buffer {
  * ASCII stays, a space becomes `+`, every other byte becomes `%XX` of its GBK or UTF-8 encoding.
  */
 export function encodeOfpayForm(fields: Readonly<Record<string, string>>, charset: OfpayCharset): string {
-  const encode = (text: string) => {
-    let out = "";
-    for (const byte of encodeOfpayText(text, charset)) {
-      if (
-        (byte >= 0x30 && byte <= 0x39) ||
-        (byte >= 0x41 && byte <= 0x5a) ||
-        (byte >= 0x61 && byte <= 0x7a) ||
-        byte === 0x2a ||
-        byte === 0x2d ||
-        byte === 0x2e ||
-        byte === 0x5f
-      ) {
-        out += String.fromCharCode(byte);
-      } else if (byte === 0x20) {
-        out += "+";
-      } else {
-        out += `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
-      }
-    }
-    return out;
-  };
-  return Object.entries(fields)
-    .map(([name, value]) => `${encode(name)}=${encode(value)}`)
-    .join("&");
-}
-
-let gbkTable: Map<number, number> | undefined;
-
-/**
- * GBK (a superset of GB2312) encoding. Node decodes GBK but cannot encode it, so the table is
- * built once, lazily, by decoding every two-byte sequence.
- */
-function encodeGbk(text: string): Buffer {
-  gbkTable ??= buildGbkTable();
-  const bytes: number[] = [];
-  for (const character of text) {
-    const point = character.codePointAt(0)!;
-    if (point < 0x80) {
-      bytes.push(point);
-      continue;
-    }
-    const code = gbkTable.get(point);
-    if (code === undefined) bytes.push(0x3f);
-    else bytes.push(code >> 8, code & 0xff);
-  }
-  return Buffer.from(bytes);
-}
-
-function buildGbkTable(): Map<number, number> {
-  const decoder = new TextDecoder("gbk");
-  const table = new Map<number, number>();
-  const pair = new Uint8Array(2);
-  for (let lead = 0x81; lead <= 0xfe; lead++) {
-    for (let trail = 0x40; trail <= 0xfe; trail++) {
-      if (trail === 0x7f) continue;
-      pair[0] = lead;
-      pair[1] = trail;
-      const character = decoder.decode(pair);
-      if (character.length !== 1 || character === "\ufffd") continue;
-      const point = character.charCodeAt(0);
-      if (!table.has(point)) table.set(point, (lead << 8) | trail);
-    }
-  }
-  return table;
+  return encodeForm(fields, charset === "UTF-8" ? "utf-8" : "gbk");
 }

@@ -219,3 +219,67 @@ describe("callback signatures over all received fields (fast-check)", () => {
     );
   });
 });
+
+describe("a GBK platform", () => {
+  const gbkSpec = { ...xingyunSpec, name: "xingyun-gbk", charset: "gbk" as const };
+  const context = {
+    http: { send: () => Promise.reject(new Error("offline")) },
+    clock: systemClock,
+    logger: silentLogger,
+  };
+
+  it("verifies a callback signed over GBK bytes, which a UTF-8 reading rejects", async () => {
+    const { encodeForm, encodeText } = await import("../../src/runtime/charset.js");
+    const fields: Record<string, string> = { out_trade_no: "G-1", state: "2", memo: "充值成功 电信一区" };
+    const base = `${Object.keys(fields)
+      .sort()
+      .map((name) => `${name}=${fields[name]}`)
+      .join("&")}&key=${credentials.secretKey}`;
+    const { createHash } = await import("node:crypto");
+    fields.sign = createHash("md5").update(encodeText(base, "gbk")).digest("hex").toUpperCase();
+    const body = Buffer.from(encodeForm(fields, "gbk"), "latin1");
+    const gbk = defineSignedFormAdapter(gbkSpec).create({ credentials, endpoint: "http://127.0.0.1:1/" });
+    const { update } = await gbk.verifyCallback!({ body, headers: {} }, context);
+    expect(update.merchantOrderId).toBe("G-1");
+    const utf8 = defineSignedFormAdapter(xingyunSpec).create({
+      credentials,
+      endpoint: "http://127.0.0.1:1/",
+    });
+    await expect(utf8.verifyCallback!({ body, headers: {} }, context)).rejects.toSatisfy((error) =>
+      SignatureError.isInstance(error),
+    );
+  });
+
+  it("sends GBK-encoded parameters signed over their GBK bytes", async () => {
+    const { decodeForm, encodeText } = await import("../../src/runtime/charset.js");
+    const { createHash } = await import("node:crypto");
+    let captured = "";
+    const gbk = defineSignedFormAdapter(gbkSpec).create({ credentials, endpoint: "http://xy.test/v1/" });
+    const http = {
+      send: async (request: { url: string }) => {
+        captured = request.url.split("?")[1] ?? "";
+        const body = Buffer.from(
+          JSON.stringify({
+            code: "0000",
+            msg: "ok",
+            data: { out_trade_no: "G-2", trade_no: "T", state: "1" },
+          }),
+        );
+        return { status: 200, headers: {}, body, text: body.toString(), durationMs: 1 };
+      },
+    };
+    await gbk.placeOrder(
+      { merchantOrderId: "G-2", kind: "direct", sku: "601", account: "玩家一号", quantity: 1 },
+      { http, clock: { now: () => 1_800_000_000_000 }, logger: silentLogger },
+    );
+    expect(captured).toContain("account=%CD%E6%BC%D2%D2%BB%BA%C5");
+    const params = decodeForm(Buffer.from(captured, "latin1"), "gbk");
+    const { sign, ...rest } = params;
+    const base = `${Object.keys(rest)
+      .sort()
+      .filter((name) => rest[name] !== "")
+      .map((name) => `${name}=${rest[name]}`)
+      .join("&")}&key=${credentials.secretKey}`;
+    expect(sign).toBe(createHash("md5").update(encodeText(base, "gbk")).digest("hex").toUpperCase());
+  });
+});

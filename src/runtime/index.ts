@@ -1,4 +1,5 @@
 export * from "./aes.js";
+export * from "./charset.js";
 export * from "./clock.js";
 export * from "./http-failures.js";
 export * from "./http-transport.js";
@@ -6,4 +7,3 @@ export * from "./json.js";
 export * from "./logging.js";
 export * from "./signing.js";
 export * from "./vendor-errors.js";
-export * from "./charset.js";

@@ -68,11 +68,13 @@ export interface SupplierClientOptions {
   /** Most requests in flight to this supplier at once. Default 16. */
   concurrency?: number;
   /**
-   * The supplier's request-rate limit, enforced before every request (placements, queries, the
-   * poller's polls): `{ requestsPerSecond, burst? }`, or your own {@link RateLimiter} (e.g. one
-   * shared by several processes). Default: none.
+   * The supplier's request-rate limits, enforced before every request (placements, queries, the
+   * poller's polls). Either one limit for every request — `{ requestsPerSecond, burst? }` or your
+   * own {@link RateLimiter} (e.g. one shared by several processes) — or per endpoint:
+   * `{ default?, placeOrder?, queryOrder?, listProducts?, getProduct?, getStock?, getBalance? }`,
+   * where a request takes a token from `default` and from its own endpoint's limit. Default: none.
    */
-  rateLimit?: RateLimitOptions | RateLimiter;
+  rateLimit?: RateLimitOptions | RateLimiter | EndpointRateLimits;
   /** A pino (or compatible) logger. Default: silent. Secrets are removed before it sees anything. */
   logger?: Logger;
   clock?: Clock;
@@ -90,6 +92,20 @@ export interface SupplierClientOptions {
   /** Called whenever an order's status changes. Errors it throws are logged, not propagated. */
   onStatusChange?: (order: Order, previous: Order | undefined) => void;
 }
+
+/** The client's request kinds, for per-endpoint rate limits. */
+export type ClientOperation =
+  | "placeOrder"
+  | "queryOrder"
+  | "listProducts"
+  | "getProduct"
+  | "getStock"
+  | "getBalance";
+
+/** Rate limits per endpoint; `default` applies to every request as well. */
+export type EndpointRateLimits = { default?: RateLimitOptions | RateLimiter } & {
+  [operation in ClientOperation]?: RateLimitOptions | RateLimiter;
+};
 
 /** Per-call options. */
 export interface CallOptions {
@@ -182,16 +198,12 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new ConfigurationError("concurrency must be a whole number ≥ 1");
   const concurrencyLimit = pLimit(concurrency);
-  const rateLimiter: RateLimiter | undefined =
-    options.rateLimit === undefined
-      ? undefined
-      : "acquire" in options.rateLimit
-        ? options.rateLimit
-        : createTokenBucket(options.rateLimit);
-  /** Every request to the supplier goes through here: the concurrency limit, then the rate limit. */
-  const limit = <T>(run: () => Promise<T>): Promise<T> =>
+  const limiters = resolveRateLimits(options.rateLimit);
+  /** Every request to the supplier goes through here: the concurrency limit, then the rate limits. */
+  const limit = <T>(operation: ClientOperation, run: () => Promise<T>): Promise<T> =>
     concurrencyLimit(async () => {
-      await rateLimiter?.acquire();
+      await limiters.default?.acquire();
+      await limiters[operation]?.acquire();
       return run();
     });
   const clock = options.clock ?? systemClock;
@@ -212,12 +224,12 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
 
   /** A read, retried on not sent, no answer and throttled. */
   async function read<T>(
-    operation: string,
+    operation: ClientOperation,
     run: (adapterContext: AdapterContext) => Promise<T>,
     signal?: AbortSignal,
   ): Promise<T> {
     try {
-      const outcome = await runWithRetries(() => limit(() => run(context(signal))), {
+      const outcome = await runWithRetries(() => limit(operation, () => run(context(signal))), {
         policy: retry,
         signal,
         now: () => clock.now(),
@@ -389,7 +401,7 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
           }
           meta.attempts += 1;
           try {
-            return await limit(() => adapter.placeOrder(request, context(signal)));
+            return await limit("placeOrder", () => adapter.placeOrder(request, context(signal)));
           } catch (error) {
             if (
               KaquanError.isInstance(error) &&
@@ -446,7 +458,7 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
   ): Promise<OrderUpdate | undefined | null> {
     try {
       const hint = request ? { kind: request.kind, ...(request.sku ? { sku: request.sku } : {}) } : undefined;
-      return await limit(() => adapter.queryOrder(merchantOrderId, context(signal), hint));
+      return await limit("queryOrder", () => adapter.queryOrder(merchantOrderId, context(signal), hint));
     } catch (error) {
       if (signal?.aborted) throw normalizeError(error, signal);
       logger.debug({ supplier, merchantOrderId, error }, "order query failed");
@@ -916,6 +928,43 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
       if (ownsTransport) http.close?.();
     },
   };
+}
+
+const operations: readonly ClientOperation[] = [
+  "placeOrder",
+  "queryOrder",
+  "listProducts",
+  "getProduct",
+  "getStock",
+  "getBalance",
+];
+
+function asLimiter(limit: RateLimitOptions | RateLimiter): RateLimiter {
+  return "acquire" in limit ? limit : createTokenBucket(limit);
+}
+
+/** One limiter for `default` and each endpoint that has its own limit. */
+function resolveRateLimits(
+  rateLimit: RateLimitOptions | RateLimiter | EndpointRateLimits | undefined,
+): Partial<Record<ClientOperation | "default", RateLimiter>> {
+  if (rateLimit === undefined) return {};
+  if ("acquire" in rateLimit || "requestsPerSecond" in rateLimit) {
+    return { default: asLimiter(rateLimit as RateLimitOptions | RateLimiter) };
+  }
+  const limits = rateLimit as EndpointRateLimits;
+  const unknown = Object.keys(limits).filter(
+    (key) => key !== "default" && !operations.includes(key as ClientOperation),
+  );
+  if (unknown.length > 0) {
+    throw new ConfigurationError(
+      `rateLimit has unknown endpoint(s) ${unknown.join(", ")}: use default, ${operations.join(", ")}`,
+    );
+  }
+  const resolved: Partial<Record<ClientOperation | "default", RateLimiter>> = {};
+  for (const [key, value] of Object.entries(limits)) {
+    if (value) resolved[key as ClientOperation | "default"] = asLimiter(value);
+  }
+  return resolved;
 }
 
 function requireText(value: unknown, field: string): void {

@@ -38,3 +38,41 @@ describe("token bucket", () => {
     expect(() => createTokenBucket({ requestsPerSecond: 5, burst: 0 })).toThrow(ConfigurationError);
   });
 });
+
+describe("per-endpoint rate limits on the client", () => {
+  it("takes a token from the default limit and from the request's own endpoint", async () => {
+    const { createSupplierClient } = await import("kaquan");
+    const { createFakeAdapter } = await import("./fake-adapter.js");
+    const counts: Record<string, number> = {};
+    const counting = (name: string) => ({
+      acquire: async () => {
+        counts[name] = (counts[name] ?? 0) + 1;
+      },
+    });
+    const fake = createFakeAdapter();
+    const client = createSupplierClient({
+      adapter: fake.adapter,
+      retry: { maxAttempts: 1 },
+      rateLimit: {
+        default: counting("default"),
+        placeOrder: counting("placeOrder"),
+        queryOrder: counting("queryOrder"),
+      },
+    });
+    await client.placeOrder({ merchantOrderId: "RL-1", kind: "direct", sku: "1001", account: "a" });
+    await client.getOrder("RL-1");
+    await client.listProducts();
+    expect(counts).toEqual({ default: 3, placeOrder: 1, queryOrder: 1 });
+  });
+
+  it("refuses an unknown endpoint name", async () => {
+    const { createSupplierClient } = await import("kaquan");
+    const { createFakeAdapter } = await import("./fake-adapter.js");
+    expect(() =>
+      createSupplierClient({
+        adapter: createFakeAdapter().adapter,
+        rateLimit: { refund: { requestsPerSecond: 1 } } as never,
+      }),
+    ).toThrow(/unknown endpoint/);
+  });
+});

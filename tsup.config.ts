@@ -5,6 +5,7 @@ const entry = {
   index: "src/index.ts",
   "adapters/fulu/index": "adapters/fulu/index.ts",
   "adapters/juhe/index": "adapters/juhe/index.ts",
+  "adapters/ofpay/index": "adapters/ofpay/index.ts",
   "testing/index": "src/testing/index.ts",
 };
 

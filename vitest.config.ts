@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^kaquan\/adapters\/fulu$/, replacement: from("./adapters/fulu/index.ts") },
       { find: /^kaquan\/adapters\/juhe$/, replacement: from("./adapters/juhe/index.ts") },
+      { find: /^kaquan\/adapters\/ofpay$/, replacement: from("./adapters/ofpay/index.ts") },
       { find: /^kaquan\/testing$/, replacement: from("./src/testing/index.ts") },
       { find: /^kaquan$/, replacement: from("./src/index.ts") },
     ],

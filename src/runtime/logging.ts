@@ -46,6 +46,8 @@ const secretSuffixes = [
   "cardpass",
   "cards",
   "credentials",
+  // OFPay's md5_str: an MD5 over the request and KeyStr — logged, it lets the key be brute-forced.
+  "md5str",
   // 卡密 (card secret) spelt in pinyin, a field name Chinese card platforms use.
   "kami",
 ];

@@ -6,6 +6,7 @@ const entry = {
   "adapters/fulu/index": "adapters/fulu/index.ts",
   "adapters/juhe/index": "adapters/juhe/index.ts",
   "adapters/ofpay/index": "adapters/ofpay/index.ts",
+  "adapters/chengquan/index": "adapters/chengquan/index.ts",
   "testing/index": "src/testing/index.ts",
 };
 

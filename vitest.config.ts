@@ -10,6 +10,7 @@ export default defineConfig({
       { find: /^kaquan\/adapters\/fulu$/, replacement: from("./adapters/fulu/index.ts") },
       { find: /^kaquan\/adapters\/juhe$/, replacement: from("./adapters/juhe/index.ts") },
       { find: /^kaquan\/adapters\/ofpay$/, replacement: from("./adapters/ofpay/index.ts") },
+      { find: /^kaquan\/adapters\/chengquan$/, replacement: from("./adapters/chengquan/index.ts") },
       { find: /^kaquan\/testing$/, replacement: from("./src/testing/index.ts") },
       { find: /^kaquan$/, replacement: from("./src/index.ts") },
     ],

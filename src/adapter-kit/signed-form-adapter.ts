@@ -583,13 +583,16 @@ function createAdapter(spec: Resolved, config: SignedFormAdapterConfig): SignedF
     origin: OrderUpdate["source"],
     hint?: { kind?: OrderRequest["kind"]; quantity?: number },
   ): OrderUpdate {
-    const merchantOrderId = text(pick(source, mapping.merchantOrderId)) ?? fallbackId;
+    // An absent path means "not in this answer" — never the whole answer (which would carry
+    // the signature and encrypted codes into an order field).
+    const merchantOrderId =
+      (mapping.merchantOrderId ? text(pick(source, mapping.merchantOrderId)) : undefined) ?? fallbackId;
     const vendorStatus = text(pick(source, mapping.status));
     const table = mapping.statuses ?? spec.statuses;
     const status: OrderStatus = vendorStatus !== undefined ? (table[vendorStatus] ?? "unknown") : "unknown";
     const update: OrderUpdate = { merchantOrderId, supplier: name, status, source: origin };
     if (vendorStatus !== undefined) update.vendorStatus = vendorStatus;
-    const supplierOrderId = text(pick(source, mapping.supplierOrderId));
+    const supplierOrderId = mapping.supplierOrderId ? text(pick(source, mapping.supplierOrderId)) : undefined;
     if (supplierOrderId) update.supplierOrderId = supplierOrderId;
     const cost = mapping.cost ? toMoney(pick(source, mapping.cost), mapping.cost) : undefined;
     if (cost) update.cost = cost;

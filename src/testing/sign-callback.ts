@@ -4,7 +4,7 @@
  */
 import { fuluSign } from "../../adapters/fulu/fulu-signature.js";
 import { ConfigurationError } from "../core/index.js";
-import { md5Hex } from "../runtime/signing.js";
+import { canonicalize, md5Hex } from "../runtime/signing.js";
 
 /** A signed callback, ready to POST. */
 export interface SignedCallback {
@@ -17,6 +17,8 @@ export interface CallbackSecrets {
   fulu: { appSecret: string };
   /** Juhe signs callbacks with the API's AppKey. */
   juhe: { key: string };
+  /** Chengquan signs callbacks with the APP_KEY. */
+  chengquan: { appKey: string };
 }
 
 /** Suppliers whose callbacks `signCallback` can sign. */
@@ -27,6 +29,7 @@ export type SignedCallbackSupplier = keyof CallbackSecrets;
  * - `fulu`: `sign` = MD5 over the sorted characters of the fields' compact JSON plus the app
  *   secret, appended as the last member of a JSON body (or a form body with `format: "form"`).
  * - `juhe`: a form body; `sign = md5(AppKey + sporder_id + orderid)` (the status is not covered).
+ * - `chengquan`: a form body; `sign = UPPER(md5(sorted non-empty k=v pairs joined by & + "&key=" + APP_KEY))`.
  */
 export function signCallback<S extends SignedCallbackSupplier>(
   supplier: S,
@@ -38,6 +41,14 @@ export function signCallback<S extends SignedCallbackSupplier>(
   if (supplier === "juhe") {
     const { key } = secrets as CallbackSecrets["juhe"];
     const sign = md5Hex(`${key}${fields.sporder_id ?? ""}${fields.orderid ?? ""}`);
+    return {
+      body: new URLSearchParams({ ...fields, sign }).toString(),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    };
+  }
+  if (supplier === "chengquan") {
+    const { appKey } = secrets as CallbackSecrets["chengquan"];
+    const sign = md5Hex(`${canonicalize(fields)}&key=${appKey}`).toUpperCase();
     return {
       body: new URLSearchParams({ ...fields, sign }).toString(),
       headers: { "content-type": "application/x-www-form-urlencoded" },

@@ -283,3 +283,26 @@ describe("a GBK platform", () => {
     expect(sign).toBe(createHash("md5").update(encodeText(base, "gbk")).digest("hex").toUpperCase());
   });
 });
+
+describe("mappings without an id path", () => {
+  it("leave the supplier order id unset instead of copying the whole answer", async () => {
+    const spec = {
+      ...xingyunSpec,
+      callback: { ...xingyunSpec.callback!, order: { merchantOrderId: "out_trade_no", status: "state" } },
+    };
+    const adapter = defineSignedFormAdapter(spec).create({ credentials, endpoint: "http://127.0.0.1:1/" });
+    const fields: Record<string, string> = { out_trade_no: "N-1", state: "2" };
+    fields.sign = handSign(fields);
+    const context = {
+      http: { send: () => Promise.reject(new Error("offline")) },
+      clock: systemClock,
+      logger: silentLogger,
+    };
+    const { update } = await adapter.verifyCallback!(
+      { body: new URLSearchParams(fields).toString(), headers: {} },
+      context,
+    );
+    expect(update.supplierOrderId).toBeUndefined();
+    expect(JSON.stringify(update)).not.toContain(fields.sign);
+  });
+});

@@ -5,6 +5,7 @@ export {
   type OfpayAdapterOptions,
   type OfpayBillEntry,
   type OfpayBillTime,
+  type OfpayNumberInfo,
   type OfpayQuote,
   ofpaySpec,
 } from "./ofpay-adapter.js";

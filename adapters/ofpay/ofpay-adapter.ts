@@ -39,8 +39,8 @@
  *
  * Not built on the spec (the builder cannot express them; see `createOfpayAdapter`): the default
  * `cardid` when an order has no `sku`, and `mctype` sent only with slow (17xxxx) orders.
- * `mobinfo.do` (number lookup) answers plain text `segment|province|city|carrier`, which the
- * builder's JSON-only reading cannot parse; it is not offered.
+ * `mobinfo.do` (number lookup) answers plain text `segment|province|city|carrier` [?]; it is a
+ * plain-text extra operation (`answer: "text"`).
  */
 import {
   defineSignedFormAdapter,
@@ -185,6 +185,12 @@ export const ofpaySpec = {
         ...common,
       },
     },
+    /** `mobinfo.do?mobilenum`: the number's segment, province, city and carrier, as plain text [?]. */
+    mobinfo: {
+      path: "mobinfo.do",
+      params: { mobilenum: "$input.segment" },
+      answer: "text",
+    },
     /** `querybill.do`: the orders created in a time range (reconciliation), as a list of rows. */
     querybill: {
       path: "querybill.do",
@@ -298,13 +304,27 @@ export type OfpayBillEntry = Readonly<Record<string, string>>;
 /** A bill boundary: a `Date` or epoch ms (its day in China Standard Time), or `yyyyMMdd[HHmmss]` text. */
 export type OfpayBillTime = Date | number | string;
 
-/** The adapter, plus OFPay's availability check, price lookup and reconciliation bill. */
+/** What `mobinfo.do` says of a number. */
+export interface OfpayNumberInfo {
+  segment: string;
+  province: string;
+  city: string;
+  carrier: string;
+}
+
+/** The adapter, plus OFPay's availability check, number lookup, price lookup and reconciliation bill. */
 export type OfpayAdapter = SignedFormAdapter & {
   /**
    * Whether `phone` can take a fast top-up of `faceValue` (whole 元), by `telcheck.do`. Resolves
    * when it can; throws the vendor's typed error (e.g. `InvalidAccountError`) when it cannot.
    */
   checkNumber(phone: string, faceValue: number, context: AdapterContext): Promise<void>;
+  /**
+   * Where a number is from (`mobinfo.do`, by its first 7 digits): `{ segment, province, city,
+   * carrier }`, or `undefined` when OFPay does not know the segment (it answers `-1`). The
+   * `segment|province|city|carrier` layout is unconfirmed [?].
+   */
+  lookupNumber(phone: string, context: AdapterContext): Promise<OfpayNumberInfo | undefined>;
   /**
    * OFPay's product and price for `phone` and `faceValue` (whole 元), by `telquery.do`. `slow`
    * asks for the slow product, sending `slowRechargeHours` (default 24) as `mctype`.
@@ -397,6 +417,15 @@ export function createOfpayAdapter(options: OfpayAdapterOptions): OfpayAdapter {
       return ofpayCardidSpeeds[cardid.slice(0, 2)] === "slow"
         ? placeSlow(withCardid, context)
         : placeFast(withCardid, context);
+    },
+
+    async lookupNumber(phone: string, context: AdapterContext): Promise<OfpayNumberInfo | undefined> {
+      const text = String(
+        await adapter.invoke("mobinfo", { segment: phone.replace(/\D/g, "").slice(0, 7) }, context),
+      );
+      const [segment, province, city, carrier] = text.split("|");
+      if (!segment || segment === "-1" || province === undefined) return undefined;
+      return { segment, province, city: city ?? "", carrier: carrier ?? "" };
     },
 
     async checkNumber(phone: string, faceValue: number, context: AdapterContext): Promise<void> {

@@ -349,6 +349,8 @@ function createAdapter(spec: Resolved, config: SignedFormAdapterConfig): SignedF
     timestamp: string;
   }
 
+  const answerCharset = (response: HttpResponse): Charset => answerCharsetOf(response, spec.charset);
+
   function timestampOf(nowMs: number): string {
     switch (spec.timestampFormat) {
       case "unix-millis":
@@ -480,6 +482,18 @@ function createAdapter(spec: Resolved, config: SignedFormAdapterConfig): SignedF
           },
       { signal: context.signal },
     );
+    if (operation.answer === "text") {
+      // A plain-text answer (e.g. OFPay's mobinfo.do): any 2xx body is the result.
+      if (response.status < 200 || response.status >= 300) {
+        throw unreadableResponseError(response, {
+          supplier: name,
+          operation: label,
+          nowMs: context.clock.now(),
+          merchantOrderId,
+        });
+      }
+      return { ok: true, result: decodeText(response.body, answerCharset(response)).trim() };
+    }
     return readEnvelope(response, operation, context, label, merchantOrderId);
   }
 
@@ -845,6 +859,19 @@ function createAdapter(spec: Resolved, config: SignedFormAdapterConfig): SignedF
     };
   }
   return adapter;
+}
+
+/**
+ * The charset an answer is written in: the one its Content-Type declares (GB2312, GBK and
+ * GB18030 read as GBK), else the spec's.
+ */
+function answerCharsetOf(response: HttpResponse, fallback: Charset): Charset {
+  const declared = /charset\s*=\s*"?([\w-]+)/i
+    .exec(response.headers["content-type"] ?? "")?.[1]
+    ?.toLowerCase();
+  if (declared === undefined) return fallback;
+  if (declared === "gbk" || declared === "gb2312" || declared === "gb18030") return "gbk";
+  return declared === "utf-8" || declared === "utf8" ? "utf-8" : fallback;
 }
 
 /** Reads a form or JSON callback into flat string fields. `undefined` if unreadable. */

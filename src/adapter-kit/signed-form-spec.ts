@@ -130,6 +130,8 @@ const operationSchema = z
       .optional(),
     /** Path of the interesting part of the answer, under the envelope's result field. Default: the whole result. */
     resultPath: z.string().optional(),
+    /** `json` (default): the answer is the spec's envelope. `text`: a plain-text answer, returned as is (extra operations). */
+    answer: z.enum(["json", "text"]).default("json"),
   })
   .strict();
 export type OperationSpec = z.input<typeof operationSchema>;

@@ -294,6 +294,10 @@ describe("OFPay end to end under faults: one order at the supplier, the real fin
     const context = { http, clock: { now: () => Date.now() }, logger: silentLogger };
     try {
       await expect(adapter.checkNumber("13800138000", 50, context)).resolves.toBeUndefined();
+      const info = await adapter.lookupNumber("13800138000", context);
+      expect(info?.segment).toBe("1380013");
+      expect(info?.carrier).toMatch(/移动|联通|电信/);
+      expect(await adapter.lookupNumber("12", context)).toBeUndefined();
       await expect(adapter.checkNumber("17012345678", 50, context)).rejects.toBeInstanceOf(
         InvalidAccountError,
       );

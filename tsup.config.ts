@@ -7,6 +7,7 @@ const entry = {
   "adapters/juhe/index": "adapters/juhe/index.ts",
   "adapters/ofpay/index": "adapters/ofpay/index.ts",
   "adapters/chengquan/index": "adapters/chengquan/index.ts",
+  "adapters/dtone/index": "adapters/dtone/index.ts",
   "testing/index": "src/testing/index.ts",
 };
 

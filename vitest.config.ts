@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^kaquan\/adapters\/juhe$/, replacement: from("./adapters/juhe/index.ts") },
       { find: /^kaquan\/adapters\/ofpay$/, replacement: from("./adapters/ofpay/index.ts") },
       { find: /^kaquan\/adapters\/chengquan$/, replacement: from("./adapters/chengquan/index.ts") },
+      { find: /^kaquan\/adapters\/dtone$/, replacement: from("./adapters/dtone/index.ts") },
       { find: /^kaquan\/testing$/, replacement: from("./src/testing/index.ts") },
       { find: /^kaquan$/, replacement: from("./src/index.ts") },
     ],

@@ -46,6 +46,34 @@ export {
   runAdapterConformance,
 } from "./conformance.js";
 export {
+  createDtoneSimulator,
+  DTONE_SIMULATOR_BASE_PATH,
+  type DtoneCallbackAttempt,
+  type DtoneFaultKind,
+  type DtoneLedgerEntry,
+  type DtoneRequestFaultKind,
+  type DtoneSimulatedTransaction,
+  type DtoneSimulator,
+  type DtoneSimulatorEndpoint,
+  type DtoneSimulatorFault,
+  type DtoneSimulatorOptions,
+  type DtoneSimulatorRequestRecord,
+} from "./dtone-simulator.js";
+export {
+  DTONE_SIMULATOR_API_KEY,
+  DTONE_SIMULATOR_API_SECRET,
+  type DtoneCreditPartyField,
+  type DtoneOutcomeInput,
+  type DtoneSandboxScenario,
+  type DtoneSimulatorOperator,
+  type DtoneSimulatorOutcome,
+  type DtoneSimulatorProduct,
+  defaultDtoneSimulatorCatalogue,
+  defaultDtoneSimulatorOperators,
+  dtoneSandboxOutcome,
+  dtoneSandboxScenarios,
+} from "./dtone-simulator-catalogue.js";
+export {
   createFuluSimulator,
   FULU_GATEWAY_PATH,
   type FuluCallbackAttempt,

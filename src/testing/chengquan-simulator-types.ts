@@ -9,8 +9,13 @@ import type {
   ChengquanSimulatorOutcome,
 } from "./chengquan-simulator-catalogue.js";
 import type { ChengquanParameterValue } from "./chengquan-simulator-signature.js";
-import type { CallbackAttemptOutcome } from "./simulator-callbacks.js";
-import type { PendingFault, ScriptedFault } from "./simulator-faults.js";
+import type { ScriptedFault, SharedRequestFaultKind } from "./simulator-faults.js";
+import type {
+  SimulatorCallbackAttempt,
+  SimulatorCallbackRetryOptions,
+  SimulatorRequestRecord,
+  SupplierSimulator,
+} from "./simulator-types.js";
 
 /** Which order call created an order: `order/tel/pay`, `order/directCharge` or `coupon/order/pay`. */
 export type ChengquanOrderKind = "tel" | "direct" | "coupon";
@@ -46,12 +51,7 @@ export type ChengquanSimulatedOrderState = "RECHARGE" | "SUCCESS" | "FAILURE";
  * Every request fault also honours `delayMs` as a pause before it acts.
  */
 export type ChengquanRequestFaultKind =
-  | "commit-then-drop"
-  | "drop-before-commit"
-  | "delay"
-  | "http-500"
-  | "html-gateway"
-  | "malformed-json"
+  | SharedRequestFaultKind
   | "system-error"
   | "vendor-error"
   | "rate-limit";
@@ -139,7 +139,7 @@ export interface ChengquanSimulatedOrder {
 }
 
 /** One request, as {@link ChengquanSimulator.requests} reports it. */
-export interface ChengquanSimulatorRequestRecord {
+export interface ChengquanSimulatorRequestRecord extends SimulatorRequestRecord<ChengquanFaultKind> {
   /** The path without a leading slash, e.g. `order/tel/pay`. */
   path: string;
   /** The HTTP method. */
@@ -152,30 +152,19 @@ export interface ChengquanSimulatorRequestRecord {
   signatureValid: boolean;
   /** The envelope code answered, if an envelope was produced (also for faults that then drop it). */
   code?: number | undefined;
-  /** The HTTP status sent; absent when the socket was dropped. */
-  httpStatus?: number | undefined;
-  /** The fault that acted on this request, if any. */
-  fault?: ChengquanFaultKind | undefined;
-  /** Epoch milliseconds, from the simulator's clock. */
-  at: number;
 }
 
-/** One callback delivery attempt, as {@link ChengquanSimulator.callbacks} reports it. */
-export interface ChengquanCallbackAttempt extends CallbackAttemptOutcome {
-  /** Numbers one delivery (a body and its retries); a duplicate or stale callback is a new delivery. */
-  deliveryId: number;
-  /** Why it was sent: the order became final, `sendCallback`, a `duplicate-callback` or an `out-of-order-callback` fault. */
-  reason: "final" | "manual" | "duplicate" | "stale";
+/**
+ * One callback delivery attempt, as {@link ChengquanSimulator.callbacks} reports it. `reason`:
+ * the order became final, `sendCallback` (`manual`), a `duplicate-callback` or an
+ * `out-of-order-callback` (`stale`) fault.
+ */
+export interface ChengquanCallbackAttempt
+  extends SimulatorCallbackAttempt<"final" | "manual" | "duplicate" | "stale"> {
   /** The merchant's order number (`order_no` or `user_order_no` field). */
   orderNo: string;
   /** The `state` field sent. */
   state: string;
-  url: string;
-  contentType: string;
-  /** The exact body sent. */
-  body: string;
-  /** Epoch milliseconds, from the simulator's clock. */
-  at: number;
 }
 
 /** Signed parameters, ready to send. */
@@ -192,7 +181,7 @@ export interface ChengquanSignedParams {
 export type ChengquanPriceTarget = { goodsNo: string } | { productId: number } | { faceValue: number };
 
 /** Options of {@link createChengquanSimulator}. Every option has a default. */
-export interface ChengquanSimulatorOptions {
+export interface ChengquanSimulatorOptions extends SimulatorCallbackRetryOptions {
   /** The `app_id` requests must carry. Default {@link CHENGQUAN_SIMULATOR_APP_ID}. */
   appId?: string | undefined;
   /** The APP_KEY everything is signed with (never sent). Default {@link CHENGQUAN_SIMULATOR_APP_KEY}. */
@@ -234,12 +223,6 @@ export interface ChengquanSimulatorOptions {
    * `"success"` [?] (the vendor's ack literal is unpublished).
    */
   callbackAck?: string | ((status: number, reply: string) => boolean) | undefined;
-  /** Attempts per callback delivery, the first included. Default 4. */
-  callbackAttempts?: number | undefined;
-  /** Pause between callback attempts, in milliseconds. Default 20. */
-  callbackRetryIntervalMs?: number | undefined;
-  /** Deadline of one callback attempt, in milliseconds. Default 2000. */
-  callbackTimeoutMs?: number | undefined;
   /**
    * Largest accepted |now − timestamp| in milliseconds; beyond it a request is refused with 7002
    * 请求超时. Default 180 000 ("橙券允许开发者请求最大时间误差为3分钟", dtapps/go-library
@@ -272,16 +255,21 @@ export interface ChengquanSimulatorOptions {
   clock?: Clock | undefined;
 }
 
-/** A running (or ready-to-start) Chengquan simulator. */
-export interface ChengquanSimulator {
-  /** Starts listening on 127.0.0.1. Rejects when already started or closed. */
-  start(): Promise<void>;
-  /** Closes the server and every socket, cancels timers and callback deliveries. Idempotent. */
-  close(): Promise<void>;
+/**
+ * A running (or ready-to-start) Chengquan simulator. `orders()` lists recharge and coupon orders;
+ * `order()` and `callbacks()` take the merchant's `order_no` / `user_order_no` (`order()` looks
+ * recharge orders up first); `requests()` filters by path (e.g. `"order/get"`; a leading `/` is
+ * ignored).
+ */
+export interface ChengquanSimulator
+  extends SupplierSimulator<
+    ChengquanSimulatedOrder,
+    ChengquanSimulatorRequestRecord,
+    ChengquanCallbackAttempt,
+    ChengquanSimulatorFault
+  > {
   /** The base URL with a trailing slash, `http://127.0.0.1:<port>/`; append a path such as `order/tel/pay`. Throws before `start()`. */
   readonly url: string;
-  /** The port. Throws before `start()`. */
-  readonly port: number;
   /** The `app_id` the simulator expects. */
   readonly appId: string;
   /** The APP_KEY the simulator signs and verifies with (to configure the client under test; never sent). */
@@ -291,14 +279,6 @@ export interface ChengquanSimulator {
   /** The AES-CBC IV of coupon secrets (16 bytes; a copy). */
   readonly aesIv: Uint8Array;
 
-  /** The committed orders (recharge and coupon), oldest first. */
-  orders(): ChengquanSimulatedOrder[];
-  /** One committed order by the merchant's number (recharge orders are looked up first). */
-  order(orderNo: string): ChengquanSimulatedOrder | undefined;
-  /** The requests received, oldest first; only those for `path` (e.g. `"order/get"`) when given. */
-  requests(path?: string): ChengquanSimulatorRequestRecord[];
-  /** Every callback delivery attempt, oldest first; only those for `orderNo` when given. */
-  callbacks(orderNo?: string): ChengquanCallbackAttempt[];
   /** The balance in 分. */
   balance(): number;
   /** Sets the balance in 分 (a non-negative integer). */
@@ -321,14 +301,6 @@ export interface ChengquanSimulator {
    * until called again with `undefined`. The order itself is unchanged.
    */
   setRawOrderState(orderNo: string, rawState: string | undefined): void;
-  /** Turns automatic settling off (orders stay processing until `completeOrder`) or back on. */
-  setAutoSettle(enabled: boolean): void;
-  /** Queues a scripted fault. Throws `RangeError` for invalid parameters. */
-  injectFault(fault: ChengquanSimulatorFault): void;
-  /** The faults still queued. */
-  pendingFaults(): PendingFault<ChengquanSimulatorFault>[];
-  /** Drops every queued fault. */
-  clearFaults(): void;
   /**
    * Delivers a callback for an existing order now, whatever its state, with retries until
    * acknowledged. `overrides` replace or add fields (`undefined` removes one) and are signed
@@ -342,6 +314,4 @@ export interface ChengquanSimulator {
   ): Promise<ChengquanCallbackAttempt[]>;
   /** Signs parameters as Chengquan does (a `sign` already present is replaced). */
   signParams(params: Readonly<Record<string, ChengquanParameterValue>>): ChengquanSignedParams;
-  /** Resolves when no settle timer, delayed answer or callback delivery is outstanding. */
-  idle(): Promise<void>;
 }

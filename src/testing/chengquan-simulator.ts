@@ -74,9 +74,18 @@ import type {
   ChengquanSimulatorOptions,
   ChengquanSimulatorRequestRecord,
 } from "./chengquan-simulator-types.js";
-import { deliverCallback } from "./simulator-callbacks.js";
-import { FaultQueue, faultMatchesMethod } from "./simulator-faults.js";
-import { type LoopbackServer, readRequestBody, startLoopbackServer } from "./simulator-server.js";
+import { CallbackRecorder, callbackRetrySettings } from "./simulator-callbacks.js";
+import {
+  FaultQueue,
+  faultMatchesMethod,
+  type Http500Style,
+  RequestFaults,
+  SHARED_REQUEST_FAULT_KINDS,
+  sendRetryAfter,
+} from "./simulator-faults.js";
+import { AutoSettle, SimulatorLifecycle, SimulatorLog } from "./simulator-lifecycle.js";
+import { simulatorChecks } from "./simulator-options.js";
+import { readBodyOr413, sendMethodNotAllowed, sendResponse } from "./simulator-server.js";
 
 export type * from "./chengquan-simulator-types.js";
 
@@ -144,18 +153,16 @@ const SYSTEM_ERROR_MESSAGE = "系统异常";
 const RATE_LIMIT_CODE = 7999;
 const RATE_LIMIT_MESSAGE = "请求过于频繁，请稍后再试";
 const JSON_TYPE = "application/json;charset=UTF-8";
-const NGINX_502 =
-  "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n" +
-  "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+const HTTP_500: Http500Style = {
+  defaultFormat: "json",
+  jsonContentType: JSON_TYPE,
+  textContentType: "text/plain; charset=utf-8",
+};
 const DAY_MS = 24 * 60 * 60 * 1000;
+const checks = simulatorChecks("Chengquan");
 
 const requestFaultKinds: ReadonlySet<string> = new Set<ChengquanRequestFaultKind>([
-  "commit-then-drop",
-  "drop-before-commit",
-  "delay",
-  "http-500",
-  "html-gateway",
-  "malformed-json",
+  ...SHARED_REQUEST_FAULT_KINDS,
   "system-error",
   "vendor-error",
   "rate-limit",
@@ -188,16 +195,8 @@ export function createChengquanSimulator(options: ChengquanSimulatorOptions = {}
   const aesKey = sixteenBytes(options.aesKey ?? CHENGQUAN_SIMULATOR_AES_KEY, "aesKey");
   const aesIv = sixteenBytes(options.aesIv ?? CHENGQUAN_SIMULATOR_AES_IV, "aesIv");
   const clock = options.clock ?? systemClock;
-  const settleAfterMs = nonNegative(options.settleAfterMs ?? 30, "settleAfterMs");
-  const callbackAttempts = Math.max(
-    1,
-    Math.floor(nonNegative(options.callbackAttempts ?? 4, "callbackAttempts")),
-  );
-  const callbackRetryIntervalMs = nonNegative(
-    options.callbackRetryIntervalMs ?? 20,
-    "callbackRetryIntervalMs",
-  );
-  const callbackTimeoutMs = nonNegative(options.callbackTimeoutMs ?? 2000, "callbackTimeoutMs");
+  const settleAfterMs = checks.nonNegative(options.settleAfterMs ?? 30, "settleAfterMs");
+  const callbackRetry = callbackRetrySettings(options, checks.nonNegative);
   const callbackFieldSet = options.callbackFields ?? "minimal";
   const ack = options.callbackAck ?? "success";
   const isAcknowledged = typeof ack === "function" ? ack : (_status: number, reply: string) => reply === ack;
@@ -215,10 +214,9 @@ export function createChengquanSimulator(options: ChengquanSimulatorOptions = {}
     options.directChargeVersion === undefined ? "1.1.0" : options.directChargeVersion;
   const outcomeOf = options.outcome ?? defaultChengquanOutcome;
   const callbackUrl = options.callbackUrl;
-  if (callbackUrl !== undefined) parseUrl(callbackUrl, "callbackUrl");
+  if (callbackUrl !== undefined) checks.url(callbackUrl, "callbackUrl");
 
   let balance = fenOption(options.balance ?? 1_000_000, "balance");
-  let autoSettle = options.autoSettle ?? true;
 
   const catalogueOption = options.catalogue ?? defaultChengquanSimulatorCatalogue;
   const couponTypes = new Map<number, { goodsTypeId: number; name: string; sellStatus: number }>();
@@ -258,7 +256,7 @@ export function createChengquanSimulator(options: ChengquanSimulatorOptions = {}
       goodsType,
       notes: item.notes ?? `${item.name}：模拟卡券使用须知，请在有效期内兑换。`,
       sellStatus: item.sellStatus ?? 1,
-      validityDays: nonNegative(item.validityDays ?? 365, `validityDays of ${item.goodsNo}`),
+      validityDays: checks.nonNegative(item.validityDays ?? 365, `validityDays of ${item.goodsNo}`),
     });
   }
   const denominations = new Map<number, { faceValue: number; price: number }>();
@@ -290,42 +288,34 @@ export function createChengquanSimulator(options: ChengquanSimulatorOptions = {}
   /** Coupon orders by `user_order_no` — a separate number space, as the separate query shows. */
   const couponOrders = new Map<string, OrderState>();
   const orderLog: OrderState[] = [];
-  const requestLog: ChengquanSimulatorRequestRecord[] = [];
-  const callbackLog: ChengquanCallbackAttempt[] = [];
+  const lifecycle = new SimulatorLifecycle("Chengquan");
+  const requestLog = new SimulatorLog<ChengquanSimulatorRequestRecord>((record) => ({
+    ...record,
+    params: { ...record.params },
+  }));
+  const callbackLog = new CallbackRecorder<ChengquanCallbackAttempt>({
+    ...callbackRetry,
+    isAcknowledged,
+    signal: lifecycle.signal,
+    now: () => clock.now(),
+  });
+  const settling = new AutoSettle<OrderState>(lifecycle, {
+    enabled: options.autoSettle ?? true,
+    delayOf: () => settleAfterMs,
+    isFinal,
+    settle: (order) => finalize(order, order.outcome === "failed" ? "FAILURE" : "SUCCESS"),
+  });
   const faults = new FaultQueue<ChengquanSimulatorFault>();
-  const work = new Set<Promise<unknown>>();
-  const timers = new Set<{ timer: NodeJS.Timeout; resolve: (fired: boolean) => void }>();
-  const lifetime = new AbortController();
-  let server: LoopbackServer | undefined;
-  let state: "new" | "starting" | "running" | "closed" = "new";
+  const requestFaults = new RequestFaults({
+    queue: faults,
+    kinds: requestFaultKinds,
+    orderOf: (fault) => fault.orderNo,
+    http500: HTTP_500,
+    wait: (ms) => lifecycle.wait(ms),
+  });
   let orderSequence = 0;
-  let deliverySequence = 0;
 
   // ---- bookkeeping -------------------------------------------------------------------------
-
-  function track<T>(promise: Promise<T>): Promise<T> {
-    work.add(promise);
-    const remove = () => work.delete(promise);
-    promise.then(remove, remove);
-    return promise;
-  }
-
-  /** A real-time pause that `close()` cancels: resolves true when it elapsed, false when cancelled. */
-  function wait(ms: number): Promise<boolean> {
-    if (state === "closed") return Promise.resolve(false);
-    return track(
-      new Promise<boolean>((resolve) => {
-        const entry: { timer: NodeJS.Timeout; resolve: (fired: boolean) => void } = {
-          resolve,
-          timer: setTimeout(() => {
-            timers.delete(entry);
-            resolve(true);
-          }, ms),
-        };
-        timers.add(entry);
-      }),
-    );
-  }
 
   function snapshot(order: OrderState): ChengquanSimulatedOrder {
     const copy: ChengquanSimulatedOrder = {
@@ -499,22 +489,18 @@ export function createChengquanSimulator(options: ChengquanSimulatorOptions = {}
       .replace(/^\//, "")
       .replace(/\/$/, "");
     if (!knownPaths.has(path)) {
-      send(response, 404, "text/plain; charset=utf-8", "Not Found");
+      sendResponse(response, 404, "text/plain; charset=utf-8", "Not Found");
       return;
     }
     const httpMethod = request.method ?? "GET";
     if (!httpMethods.has(httpMethod)) {
-      response.setHeader("allow", [...httpMethods].join(", "));
-      send(response, 405, "text/plain; charset=utf-8", "Method Not Allowed");
+      sendMethodNotAllowed(response, [...httpMethods].join(", "));
       return;
     }
     const params = parseChengquanParameters(search);
     if (httpMethod === "POST") {
-      const body = await readRequestBody(request);
-      if (body === undefined) {
-        send(response, 413, "text/plain; charset=utf-8", "Request Entity Too Large");
-        return;
-      }
+      const body = await readBodyOr413(request, response);
+      if (body === undefined) return;
       if (
         (request.headers["content-type"] ?? "").toLowerCase().includes("application/x-www-form-urlencoded")
       ) {
@@ -532,75 +518,36 @@ export function createChengquanSimulator(options: ChengquanSimulatorOptions = {}
     };
     requestLog.push(record);
 
-    const fault = faults.take(
-      (candidate) =>
-        requestFaultKinds.has(candidate.kind) &&
-        faultMatchesMethod(candidate, path) &&
-        (candidate.orderNo === undefined || candidate.orderNo === orderNo),
-    );
-    if (fault) {
-      record.fault = fault.kind;
-      if (fault.kind !== "delay" && fault.delayMs && !(await wait(fault.delayMs))) return;
-      switch (fault.kind) {
-        case "drop-before-commit":
-          request.socket.destroy();
-          return;
-        case "http-500":
-          record.httpStatus = 500;
-          if (fault.bodyFormat === "text")
-            send(response, 500, "text/plain; charset=utf-8", "Internal Server Error");
-          else send(response, 500, JSON_TYPE, '{"status":500,"error":"Internal Server Error"}');
-          return;
-        case "html-gateway":
-          record.httpStatus = 502;
-          send(response, 502, "text/html", NGINX_502);
-          return;
-        case "rate-limit": {
-          const code = fault.code ?? RATE_LIMIT_CODE;
-          record.httpStatus = 429;
-          record.code = code;
-          response.setHeader("retry-after", "1");
-          send(
-            response,
-            429,
-            JSON_TYPE,
-            envelope({ ok: false, code, message: fault.message ?? RATE_LIMIT_MESSAGE }),
-          );
-          return;
-        }
-        case "vendor-error": {
-          const code = fault.code ?? SYSTEM_ERROR_CODE;
-          record.httpStatus = 200;
-          record.code = code;
-          send(
-            response,
-            200,
-            JSON_TYPE,
-            envelope({ ok: false, code, message: fault.message ?? SYSTEM_ERROR_MESSAGE }),
-          );
-          return;
-        }
-        default:
-          break;
-      }
+    const exchange = { request, response, record };
+    const { fault, finished } = await requestFaults.open(exchange, path, orderNo);
+    if (finished) return;
+    if (fault?.kind === "rate-limit") {
+      const code = fault.code ?? RATE_LIMIT_CODE;
+      record.httpStatus = 429;
+      record.code = code;
+      const message = fault.message ?? RATE_LIMIT_MESSAGE;
+      sendRetryAfter(response, 429, JSON_TYPE, envelope({ ok: false, code, message }));
+      return;
+    }
+    if (fault?.kind === "vendor-error") {
+      const code = fault.code ?? SYSTEM_ERROR_CODE;
+      record.httpStatus = 200;
+      record.code = code;
+      const message = fault.message ?? SYSTEM_ERROR_MESSAGE;
+      sendResponse(response, 200, JSON_TYPE, envelope({ ok: false, code, message }));
+      return;
     }
 
     const answer = answerCall(path, params);
     record.code = answer.ok ? SUCCESS_CODE : answer.code;
     let text = envelope(answer);
-    if (fault?.kind === "commit-then-drop") {
-      request.socket.destroy();
-      return;
-    }
     if (fault?.kind === "system-error") {
+      // Processed (committed), then answered with a vendor error.
       const code = fault.code ?? SYSTEM_ERROR_CODE;
       record.code = code;
       text = envelope({ ok: false, code, message: fault.message ?? SYSTEM_ERROR_MESSAGE });
     }
-    if (fault?.kind === "delay" && !(await wait(fault.delayMs ?? 1000))) return;
-    if (fault?.kind === "malformed-json") text = text.slice(0, Math.max(1, Math.floor(text.length / 2)));
-    record.httpStatus = 200;
-    send(response, 200, JSON_TYPE, text);
+    await requestFaults.send(fault, exchange, JSON_TYPE, text);
   }
 
   /** Authenticates one call and runs it. Never throws. */
@@ -857,7 +804,7 @@ export function createChengquanSimulator(options: ChengquanSimulatorOptions = {}
       const empty = faults.take(forThisOrder("empty-card-code"));
       if (empty) order.emptySecrets = empty.emptyAs ?? "empty";
     }
-    scheduleSettle(order);
+    settling.schedule(order);
     return order;
   }
 
@@ -865,17 +812,6 @@ export function createChengquanSimulator(options: ChengquanSimulatorOptions = {}
 
   function isFinal(order: OrderState): boolean {
     return order.state !== "RECHARGE";
-  }
-
-  function scheduleSettle(order: OrderState): void {
-    if (!autoSettle || order.outcome === "pending" || order.settleScheduled || isFinal(order)) return;
-    if (state === "closed") return;
-    order.settleScheduled = true;
-    void wait(settleAfterMs).then((fired) => {
-      order.settleScheduled = false;
-      if (!fired || !autoSettle || isFinal(order)) return;
-      finalize(order, order.outcome === "failed" ? "FAILURE" : "SUCCESS");
-    });
   }
 
   function finalize(order: OrderState, final: "SUCCESS" | "FAILURE"): void {
@@ -941,82 +877,33 @@ export function createChengquanSimulator(options: ChengquanSimulatorOptions = {}
       }
       return attempts;
     };
-    return track(run());
+    return lifecycle.track(run());
   }
 
-  async function deliver(
+  function deliver(
     order: OrderState,
     signed: Readonly<Record<string, string>>,
     url: string,
     reason: ChengquanCallbackAttempt["reason"],
   ): Promise<ChengquanCallbackAttempt[]> {
-    deliverySequence += 1;
-    const deliveryId = deliverySequence;
     // Form-encoded: the SDK's `verifySign` takes the POST array (javareact `src/Client.php`).
     const body = encodeChengquanParameters(signed);
     const contentType = "application/x-www-form-urlencoded";
-    const attempts: ChengquanCallbackAttempt[] = [];
-    await deliverCallback(
-      { url, body, contentType },
-      {
-        attempts: callbackAttempts,
-        intervalMs: callbackRetryIntervalMs,
-        timeoutMs: callbackTimeoutMs,
-        isAcknowledged,
-        signal: lifetime.signal,
-        onAttempt(outcome) {
-          const attempt: ChengquanCallbackAttempt = {
-            ...outcome,
-            deliveryId,
-            reason,
-            orderNo: order.orderNo,
-            state: signed.state ?? "",
-            url,
-            contentType,
-            body,
-            at: clock.now(),
-          };
-          callbackLog.push(attempt);
-          attempts.push(attempt);
-        },
-      },
-    );
-    return attempts;
+    return callbackLog.deliver({ url, body, contentType }, reason, () => ({
+      orderNo: order.orderNo,
+      state: signed.state ?? "",
+    }));
   }
 
   // ---- the public object -------------------------------------------------------------------
 
   const simulator: ChengquanSimulator = {
-    async start() {
-      if (state !== "new") throw new Error(`Chengquan simulator: start() called when ${state}`);
-      state = "starting";
-      try {
-        server = await startLoopbackServer(handle, { port: options.port });
-      } catch (error) {
-        state = "new";
-        throw error;
-      }
-      state = "running";
-    },
-
-    async close() {
-      if (state === "closed") return;
-      state = "closed";
-      lifetime.abort(new Error("the Chengquan simulator was closed"));
-      for (const entry of timers) {
-        clearTimeout(entry.timer);
-        entry.resolve(false);
-      }
-      timers.clear();
-      await server?.close();
-      await Promise.allSettled([...work]);
-    },
-
+    ...lifecycle.controls(handle, options),
     get url() {
-      return `${running().origin}/`;
+      return `${lifecycle.running().origin}/`;
     },
     get port() {
-      return running().port;
+      return lifecycle.running().port;
     },
     get appId() {
       return appId;
@@ -1036,14 +923,8 @@ export function createChengquanSimulator(options: ChengquanSimulatorOptions = {}
       const order = findOrder(orderNo);
       return order ? snapshot(order) : undefined;
     },
-    requests: (path) =>
-      requestLog
-        .filter((record) => path === undefined || record.path === path.replace(/^\//, ""))
-        .map((record) => ({ ...record, params: { ...record.params } })),
-    callbacks: (orderNo) =>
-      callbackLog
-        .filter((attempt) => orderNo === undefined || attempt.orderNo === orderNo)
-        .map((attempt) => ({ ...attempt })),
+    requests: (path) => requestLog.select("path", path?.replace(/^\//, "")),
+    callbacks: (orderNo) => callbackLog.select("orderNo", orderNo),
     balance: () => balance,
     setBalance(fen) {
       balance = fenOption(fen, "balance");
@@ -1092,23 +973,13 @@ export function createChengquanSimulator(options: ChengquanSimulatorOptions = {}
     },
 
     setAutoSettle(enabled) {
-      autoSettle = enabled;
-      if (enabled) for (const order of orderLog) scheduleSettle(order);
+      settling.set(enabled, orderLog);
     },
 
     injectFault(fault) {
-      if (!faultKinds.has(fault.kind)) {
-        throw new RangeError(`Chengquan simulator: unknown fault kind "${fault.kind}"`);
-      }
-      if (fault.delayMs !== undefined && !(Number.isFinite(fault.delayMs) && fault.delayMs >= 0)) {
-        throw new RangeError("Chengquan simulator: delayMs must be 0 or more");
-      }
-      if (fault.queries !== undefined && !(Number.isSafeInteger(fault.queries) && fault.queries >= 0)) {
-        throw new RangeError("Chengquan simulator: queries must be a whole number of 0 or more");
-      }
-      if (fault.code !== undefined && !Number.isSafeInteger(fault.code)) {
-        throw new RangeError("Chengquan simulator: code must be a whole number");
-      }
+      checks.faultKind(faultKinds, fault);
+      checks.faultTiming(fault);
+      checks.faultCode(fault);
       if (fault.emptyAs !== undefined && !["empty", "null", "encrypted-empty"].includes(fault.emptyAs)) {
         throw new RangeError(
           `Chengquan simulator: emptyAs "${fault.emptyAs}" is not empty, null or encrypted-empty`,
@@ -1160,29 +1031,12 @@ export function createChengquanSimulator(options: ChengquanSimulatorOptions = {}
       return dispatchCallback(order, signed, url, "manual");
     },
     signParams,
-
-    async idle() {
-      while (work.size > 0) await Promise.allSettled([...work]);
-    },
   };
-
-  function running(): LoopbackServer {
-    if (!server || state !== "running") {
-      throw new Error("Chengquan simulator: not running (call start() first)");
-    }
-    return server;
-  }
 
   return simulator;
 }
 
 // ---- helpers -----------------------------------------------------------------------------------
-
-function send(response: ServerResponse, status: number, contentType: string, body: string): void {
-  if (response.destroyed || response.socket?.destroyed) return;
-  response.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(body) });
-  response.end(body);
-}
 
 /** 分 → 元 as a JSON number (46.3 for 4630), computed without float arithmetic. */
 function yuan(fen: number): number {
@@ -1245,19 +1099,4 @@ function positiveInteger(value: number, name: string): void {
 
 function duplicateEntry(what: string): never {
   throw new ConfigurationError(`Chengquan simulator: ${what} appears twice in the catalogue`);
-}
-
-function nonNegative(value: number, name: string): number {
-  if (!(Number.isFinite(value) && value >= 0)) {
-    throw new ConfigurationError(`Chengquan simulator: ${name} must be a number of 0 or more`);
-  }
-  return value;
-}
-
-function parseUrl(url: string, name: string): URL {
-  try {
-    return new URL(url);
-  } catch {
-    throw new ConfigurationError(`Chengquan simulator: ${name} "${url}" is not a URL`);
-  }
 }

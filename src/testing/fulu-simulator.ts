@@ -45,9 +45,27 @@ import {
   type FuluSimulatorTemplateField,
   type FuluStockStatusLiteral,
 } from "./fulu-simulator-catalogue.js";
-import { type CallbackAttemptOutcome, deliverCallback } from "./simulator-callbacks.js";
-import { FaultQueue, faultMatchesMethod, type PendingFault, type ScriptedFault } from "./simulator-faults.js";
-import { type LoopbackServer, readRequestBody, startLoopbackServer } from "./simulator-server.js";
+import { CallbackRecorder, callbackRetrySettings } from "./simulator-callbacks.js";
+import {
+  FaultQueue,
+  faultMatchesMethod,
+  type Http500Style,
+  QueryLag,
+  RequestFaults,
+  type ScriptedFault,
+  SHARED_REQUEST_FAULT_KINDS,
+  type SharedRequestFaultKind,
+  sendRetryAfter,
+} from "./simulator-faults.js";
+import { AutoSettle, SimulatorLifecycle, SimulatorLog } from "./simulator-lifecycle.js";
+import { simulatorChecks } from "./simulator-options.js";
+import { readBodyOr413, sendMethodNotAllowed, sendResponse } from "./simulator-server.js";
+import type {
+  SimulatorCallbackAttempt,
+  SimulatorCallbackRetryOptions,
+  SimulatorRequestRecord,
+  SupplierSimulator,
+} from "./simulator-types.js";
 
 /** The gateway path. It really is spelled `getway` (§1.1). */
 export const FULU_GATEWAY_PATH = "/api/getway";
@@ -77,12 +95,7 @@ export type FuluSimulatedOrderState = "untreated" | "processing" | "success" | "
  * Every request fault also honours `delayMs` as a pause before it acts.
  */
 export type FuluRequestFaultKind =
-  | "commit-then-drop"
-  | "drop-before-commit"
-  | "delay"
-  | "http-500"
-  | "html-gateway"
-  | "malformed-json"
+  | SharedRequestFaultKind
   | "bad-response-signature"
   | "rate-limit"
   | "vendor-error";
@@ -180,7 +193,7 @@ export interface FuluSimulatedOrder {
 }
 
 /** One gateway request, as {@link FuluSimulator.requests} reports it. */
-export interface FuluSimulatorRequestRecord {
+export interface FuluSimulatorRequestRecord extends SimulatorRequestRecord<FuluFaultKind> {
   /** The `method` parameter, when the body had one. */
   method?: string | undefined;
   /** `customer_order_no` from `biz_content`, if any. */
@@ -189,35 +202,27 @@ export interface FuluSimulatorRequestRecord {
   signatureValid: boolean;
   /** The envelope code answered, if an envelope was produced (also for faults that then drop it). */
   code?: number | undefined;
-  /** The HTTP status sent; absent when the socket was dropped. */
-  httpStatus?: number | undefined;
-  /** The fault that acted on this request, if any. */
-  fault?: FuluFaultKind | undefined;
   /** The parsed `biz_content`, when it was a JSON object. */
   bizContent?: Readonly<Record<string, unknown>> | undefined;
-  /** Epoch milliseconds, from the simulator's clock. */
-  at: number;
 }
 
-/** One callback delivery attempt, as {@link FuluSimulator.callbacks} reports it. */
-export interface FuluCallbackAttempt extends CallbackAttemptOutcome {
-  /** Numbers one delivery (a body and its retries); a duplicate or stale callback is a new delivery. */
-  deliveryId: number;
-  /** Why it was sent: the order became final, `sendCallback`, a `duplicate-callback` or an `out-of-order-callback` fault. */
-  reason: "final" | "manual" | "duplicate" | "stale";
+/**
+ * One callback delivery attempt, as {@link FuluSimulator.callbacks} reports it. `reason`: the
+ * order became final, `sendCallback` (`manual`), a `duplicate-callback` or an
+ * `out-of-order-callback` (`stale`) fault.
+ */
+export interface FuluCallbackAttempt
+  extends SimulatorCallbackAttempt<"final" | "manual" | "duplicate" | "stale"> {
   customerOrderNo: string;
   /** The `order_status` field sent. */
   orderStatus: string;
-  url: string;
-  contentType: string;
-  /** The exact body sent. */
-  body: string;
-  /** Epoch milliseconds, from the simulator's clock. */
-  at: number;
 }
 
-/** Options of {@link createFuluSimulator}. Every option has a default. */
-export interface FuluSimulatorOptions {
+/**
+ * Options of {@link createFuluSimulator}. Every option has a default. A callback is retried until
+ * the reply body is exactly `success`.
+ */
+export interface FuluSimulatorOptions extends SimulatorCallbackRetryOptions {
   /** The AppKey requests must carry. Default: the public sandbox AppKey (§1.1). */
   appKey?: string | undefined;
   /** The AppSecret: signs everything and is the AES-256 card key (32 characters). Default: the public sandbox secret. */
@@ -243,41 +248,30 @@ export interface FuluSimulatorOptions {
   callbackUrl?: string | undefined;
   /** Callback body format. Default `json`. */
   callbackFormat?: "json" | "form" | undefined;
-  /** Attempts per callback delivery, the first included, until the reply body is exactly `success`. Default 4. */
-  callbackAttempts?: number | undefined;
-  /** Pause between callback attempts, in milliseconds. Default 20. */
-  callbackRetryIntervalMs?: number | undefined;
-  /** Deadline of one callback attempt, in milliseconds. Default 2000. */
-  callbackTimeoutMs?: number | undefined;
   /** Decides each order's fate. Default {@link defaultFuluOutcome} (magic values in the account / order number). */
   outcome?: ((input: FuluOutcomeInput) => FuluSimulatorOutcome) | undefined;
   /** Timestamps (`create_time`, `finish_time`, order ids, records). Timers still use real time. Default the system clock. */
   clock?: Clock | undefined;
 }
 
-/** A running (or ready-to-start) Fulu simulator. */
-export interface FuluSimulator {
-  /** Starts listening on 127.0.0.1. Rejects when already started or closed. */
-  start(): Promise<void>;
-  /** Closes the server and every socket (keep-alive included), cancels timers and callback deliveries. Idempotent. */
-  close(): Promise<void>;
+/**
+ * A running (or ready-to-start) Fulu simulator. `order()` and `callbacks()` take a
+ * `customer_order_no`; `requests()` filters by the gateway `method` (e.g. `fulu.order.direct.add`).
+ */
+export interface FuluSimulator
+  extends SupplierSimulator<
+    FuluSimulatedOrder,
+    FuluSimulatorRequestRecord,
+    FuluCallbackAttempt,
+    FuluSimulatorFault
+  > {
   /** The gateway URL, `http://127.0.0.1:<port>/api/getway`. Throws before `start()`. */
   readonly url: string;
-  /** The port. Throws before `start()`. */
-  readonly port: number;
   /** The AppKey the simulator expects. */
   readonly appKey: string;
   /** The AppSecret the simulator signs with (to configure the client under test; never logged). */
   readonly appSecret: string;
 
-  /** The committed orders, oldest first. */
-  orders(): FuluSimulatedOrder[];
-  /** One committed order. */
-  order(customerOrderNo: string): FuluSimulatedOrder | undefined;
-  /** The gateway requests received, oldest first; only those for `method` when given. */
-  requests(method?: string): FuluSimulatorRequestRecord[];
-  /** Every callback delivery attempt, oldest first; only those for `customerOrderNo` when given. */
-  callbacks(customerOrderNo?: string): FuluCallbackAttempt[];
   /** The current balance in 元, a decimal string such as "9953.70". */
   balance(): string;
   /** Sets the balance (a decimal string in 元). */
@@ -301,17 +295,6 @@ export interface FuluSimulator {
    */
   setRawOrderState(customerOrderNo: string, rawState: string | undefined): void;
   /**
-   * Turns automatic settling off (orders stay `processing` until `completeOrder`) or back on
-   * (orders still processing are scheduled again, except `pending` ones).
-   */
-  setAutoSettle(enabled: boolean): void;
-  /** Queues a scripted fault. Throws `RangeError` for invalid parameters. */
-  injectFault(fault: FuluSimulatorFault): void;
-  /** The faults still queued. */
-  pendingFaults(): PendingFault<FuluSimulatorFault>[];
-  /** Drops every queued fault. */
-  clearFaults(): void;
-  /**
    * Delivers a callback for an existing order now, whatever its state (with retries until
    * `success`). `overrides` replace fields — e.g. `{ order_status: "failed" }` — and are signed
    * correctly, unless `overrides.sign` is given, which is sent as is (a forged signature).
@@ -324,8 +307,6 @@ export interface FuluSimulator {
   ): Promise<FuluCallbackAttempt[]>;
   /** Signs callback fields as Fulu does (a `sign` already present is replaced). */
   signCallback(fields: Readonly<Record<string, string>>): FuluSignedCallback;
-  /** Resolves when no settle timer, delayed answer or callback delivery is outstanding. */
-  idle(): Promise<void>;
 }
 
 interface ProductState {
@@ -366,12 +347,7 @@ type Answer = { ok: true; result: unknown } | { ok: false; code: number; message
 type Json = Record<string, unknown>;
 
 const requestFaultKinds: ReadonlySet<string> = new Set<FuluRequestFaultKind>([
-  "commit-then-drop",
-  "drop-before-commit",
-  "delay",
-  "http-500",
-  "html-gateway",
-  "malformed-json",
+  ...SHARED_REQUEST_FAULT_KINDS,
   "bad-response-signature",
   "rate-limit",
   "vendor-error",
@@ -395,11 +371,15 @@ const productTypeOfMethod = {
 } as const;
 
 const SUCCESS_MESSAGE = "接口调用成功";
-const NGINX_502 =
-  "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n" +
-  "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+const JSON_TYPE = "application/json; charset=utf-8";
+const HTTP_500: Http500Style = {
+  defaultFormat: "json",
+  jsonContentType: JSON_TYPE,
+  textContentType: "text/plain; charset=utf-8",
+};
 const timestampPattern = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 const CARD_VALIDITY_MS = 365 * 24 * 60 * 60 * 1000;
+const checks = simulatorChecks("Fulu");
 
 /**
  * Creates a Fulu simulator; call `start()` before use and `close()` after. Throws
@@ -413,24 +393,15 @@ export function createFuluSimulator(options: FuluSimulatorOptions = {}): FuluSim
     throw new ConfigurationError("Fulu simulator: appSecret must be 32 bytes (it is the AES-256 card key)");
   }
   const clock = options.clock ?? systemClock;
-  const settleAfterMs = nonNegative(options.settleAfterMs ?? 30, "settleAfterMs");
+  const settleAfterMs = checks.nonNegative(options.settleAfterMs ?? 30, "settleAfterMs");
   const callbackFormat = options.callbackFormat ?? "json";
-  const callbackAttempts = Math.max(
-    1,
-    Math.floor(nonNegative(options.callbackAttempts ?? 4, "callbackAttempts")),
-  );
-  const callbackRetryIntervalMs = nonNegative(
-    options.callbackRetryIntervalMs ?? 20,
-    "callbackRetryIntervalMs",
-  );
-  const callbackTimeoutMs = nonNegative(options.callbackTimeoutMs ?? 2000, "callbackTimeoutMs");
+  const callbackRetry = callbackRetrySettings(options, checks.nonNegative);
   const outcomeOf = options.outcome ?? defaultFuluOutcome;
   const accountName = options.accountName ?? "福禄模拟商户";
   const callbackUrl = options.callbackUrl;
-  if (callbackUrl !== undefined) parseUrl(callbackUrl, "callbackUrl");
+  if (callbackUrl !== undefined) checks.url(callbackUrl, "callbackUrl");
 
-  let balance: Money = amountOption(options.balance ?? "10000.00", "balance");
-  let autoSettle = options.autoSettle ?? true;
+  let balance: Money = checks.amount(options.balance ?? "10000.00", "balance");
   const products = new Map<number, ProductState>();
   for (const product of options.catalogue ?? defaultFuluSimulatorCatalogue) {
     if (!Number.isSafeInteger(product.productId) || product.productId <= 0) {
@@ -442,8 +413,8 @@ export function createFuluSimulator(options: FuluSimulatorOptions = {}): FuluSim
       productId: product.productId,
       name: product.name,
       type: product.type,
-      faceValue: amountOption(product.faceValue, `faceValue of ${product.productId}`).amount,
-      price: amountOption(product.price, `price of ${product.productId}`).amount,
+      faceValue: checks.amount(product.faceValue, `faceValue of ${product.productId}`).amount,
+      price: checks.amount(product.price, `price of ${product.productId}`).amount,
       saleStatus: product.saleStatus ?? "上架",
       stockStatus: product.stockStatus ?? "充足",
       templateId: product.templateId ?? "",
@@ -457,44 +428,34 @@ export function createFuluSimulator(options: FuluSimulatorOptions = {}): FuluSim
   };
 
   const orders = new Map<string, OrderState>();
-  const requestLog: FuluSimulatorRequestRecord[] = [];
-  const callbackLog: FuluCallbackAttempt[] = [];
+  const lifecycle = new SimulatorLifecycle("Fulu");
+  const requestLog = new SimulatorLog<FuluSimulatorRequestRecord>();
+  const callbackLog = new CallbackRecorder<FuluCallbackAttempt>({
+    ...callbackRetry,
+    // Fulu retries unless the merchant answers the literal `success` (§1.7 [M]).
+    isAcknowledged: (_status, reply) => reply === "success",
+    signal: lifecycle.signal,
+    now: () => clock.now(),
+  });
+  const settling = new AutoSettle<OrderState>(lifecycle, {
+    enabled: options.autoSettle ?? true,
+    delayOf: () => settleAfterMs,
+    isFinal,
+    settle: (order) => finalize(order, order.outcome === "failed" ? "failed" : "success"),
+  });
   const faults = new FaultQueue<FuluSimulatorFault>();
-  /** Remaining lagging `info.get` answers per `customer_order_no` (`not-found-until`). */
-  const notFoundLag = new Map<string, number>();
-  const work = new Set<Promise<unknown>>();
-  const timers = new Set<{ timer: NodeJS.Timeout; resolve: (fired: boolean) => void }>();
-  const lifetime = new AbortController();
-  let server: LoopbackServer | undefined;
-  let state: "new" | "starting" | "running" | "closed" = "new";
+  const requestFaults = new RequestFaults({
+    queue: faults,
+    kinds: requestFaultKinds,
+    orderOf: (fault) => fault.customerOrderNo,
+    http500: HTTP_500,
+    wait: (ms) => lifecycle.wait(ms),
+  });
+  /** Lagging `info.get` answers per `customer_order_no` (`not-found-until`). */
+  const notFoundLag = new QueryLag();
   let orderSequence = 0;
-  let deliverySequence = 0;
 
   // ---- bookkeeping -------------------------------------------------------------------------
-
-  function track<T>(promise: Promise<T>): Promise<T> {
-    work.add(promise);
-    const remove = () => work.delete(promise);
-    promise.then(remove, remove);
-    return promise;
-  }
-
-  /** A real-time pause that `close()` cancels: resolves true when it elapsed, false when cancelled. */
-  function wait(ms: number): Promise<boolean> {
-    if (state === "closed") return Promise.resolve(false);
-    return track(
-      new Promise<boolean>((resolve) => {
-        const entry: { timer: NodeJS.Timeout; resolve: (fired: boolean) => void } = {
-          resolve,
-          timer: setTimeout(() => {
-            timers.delete(entry);
-            resolve(true);
-          }, ms),
-        };
-        timers.add(entry);
-      }),
-    );
-  }
 
   function productOrThrow(productId: number): ProductState {
     const product = products.get(productId);
@@ -599,19 +560,15 @@ export function createFuluSimulator(options: FuluSimulatorOptions = {}): FuluSim
     response.on("error", () => {});
     const path = new URL(request.url ?? "/", "http://127.0.0.1").pathname;
     if (path !== FULU_GATEWAY_PATH) {
-      send(response, 404, "text/plain; charset=utf-8", "Not Found");
+      sendResponse(response, 404, "text/plain; charset=utf-8", "Not Found");
       return;
     }
     if (request.method !== "POST") {
-      response.setHeader("allow", "POST");
-      send(response, 405, "text/plain; charset=utf-8", "Method Not Allowed");
+      sendMethodNotAllowed(response, "POST");
       return;
     }
-    const raw = await readRequestBody(request);
-    if (raw === undefined) {
-      send(response, 413, "text/plain; charset=utf-8", "Request Entity Too Large");
-      return;
-    }
+    const raw = await readBodyOr413(request, response);
+    if (raw === undefined) return;
     const parsed = parseObject(raw);
     const method = typeof parsed?.method === "string" ? parsed.method : undefined;
     const business = typeof parsed?.biz_content === "string" ? parseObject(parsed.biz_content) : undefined;
@@ -626,68 +583,33 @@ export function createFuluSimulator(options: FuluSimulatorOptions = {}): FuluSim
     };
     requestLog.push(record);
 
-    const fault = faults.take(
-      (candidate) =>
-        requestFaultKinds.has(candidate.kind) &&
-        faultMatchesMethod(candidate, method) &&
-        (candidate.customerOrderNo === undefined || candidate.customerOrderNo === customerOrderNo),
-    );
-    if (fault) {
-      record.fault = fault.kind;
-      if (fault.kind !== "delay" && fault.delayMs && !(await wait(fault.delayMs))) return;
-      switch (fault.kind) {
-        case "drop-before-commit":
-          request.socket.destroy();
-          return;
-        case "http-500":
-          record.httpStatus = 500;
-          if (fault.bodyFormat === "text")
-            send(response, 500, "text/plain; charset=utf-8", "Internal Server Error");
-          else {
-            send(
-              response,
-              500,
-              "application/json; charset=utf-8",
-              '{"status":500,"error":"Internal Server Error"}',
-            );
-          }
-          return;
-        case "html-gateway":
-          record.httpStatus = 502;
-          send(response, 502, "text/html", NGINX_502);
-          return;
-        case "rate-limit": {
-          record.httpStatus = 429;
-          record.code = 1009;
-          response.setHeader("retry-after", "1");
-          const answer: Answer = { ok: false, code: 1009, message: "接口调用过于频繁，请稍后再试" };
-          send(response, 429, "application/json; charset=utf-8", envelope(answer, false));
-          return;
-        }
-        case "vendor-error": {
-          const code = fault.code ?? 1000;
-          const answer: Answer = { ok: false, code, message: fault.message ?? "系统繁忙，请稍后再试" };
-          record.httpStatus = 200;
-          record.code = code;
-          send(response, 200, "application/json; charset=utf-8", envelope(answer, false));
-          return;
-        }
-        default:
-          break;
-      }
+    const exchange = { request, response, record };
+    const { fault, finished } = await requestFaults.open(exchange, method, customerOrderNo);
+    if (finished) return;
+    if (fault?.kind === "rate-limit") {
+      record.httpStatus = 429;
+      record.code = 1009;
+      const answer: Answer = { ok: false, code: 1009, message: "接口调用过于频繁，请稍后再试" };
+      sendRetryAfter(response, 429, JSON_TYPE, envelope(answer, false));
+      return;
+    }
+    if (fault?.kind === "vendor-error") {
+      const code = fault.code ?? 1000;
+      const answer: Answer = { ok: false, code, message: fault.message ?? "系统繁忙，请稍后再试" };
+      record.httpStatus = 200;
+      record.code = code;
+      sendResponse(response, 200, JSON_TYPE, envelope(answer, false));
+      return;
     }
 
     const answer = answerCall(raw, parsed, request.headers["content-type"]);
     record.code = answer.ok ? 0 : answer.code;
-    let text = envelope(answer, fault?.kind === "bad-response-signature");
-    if (fault?.kind === "commit-then-drop") {
-      request.socket.destroy();
-      return;
-    }
-    if (fault?.kind === "delay" && !(await wait(fault.delayMs ?? 1000))) return;
-    if (fault?.kind === "malformed-json") text = text.slice(0, Math.max(1, Math.floor(text.length / 2)));
-    record.httpStatus = 200;
-    send(response, 200, "application/json; charset=utf-8", text);
+    await requestFaults.send(
+      fault,
+      exchange,
+      JSON_TYPE,
+      envelope(answer, fault?.kind === "bad-response-signature"),
+    );
   }
 
   /** Authenticates one gateway call and runs its method. Never throws. */
@@ -852,22 +774,17 @@ export function createFuluSimulator(options: FuluSimulatorOptions = {}): FuluSim
         faultMatchesMethod(candidate, method) &&
         (candidate.customerOrderNo === undefined || candidate.customerOrderNo === customerOrderNo),
     );
-    if (lag) notFoundLag.set(customerOrderNo, lag.queries ?? 2);
+    if (lag) notFoundLag.start(customerOrderNo, lag.queries);
     // The add answer shows the order as accepted, not yet worked on; queries then see processing.
     const answer = orderJson(order, false);
     order.state = "processing";
-    scheduleSettle(order);
+    settling.schedule(order);
     return answer;
   }
 
   function queryOrder(customerOrderNo: string): Json {
     const order = orders.get(customerOrderNo);
-    if (!order) throw new FuluRejection(1008, "订单不存在");
-    const lag = notFoundLag.get(customerOrderNo) ?? 0;
-    if (lag > 0) {
-      notFoundLag.set(customerOrderNo, lag - 1);
-      throw new FuluRejection(1008, "订单不存在");
-    }
+    if (!order || notFoundLag.lagging(customerOrderNo)) throw new FuluRejection(1008, "订单不存在");
     return orderJson(order, true);
   }
 
@@ -875,17 +792,6 @@ export function createFuluSimulator(options: FuluSimulatorOptions = {}): FuluSim
 
   function isFinal(order: OrderState): boolean {
     return order.state === "success" || order.state === "failed";
-  }
-
-  function scheduleSettle(order: OrderState): void {
-    if (!autoSettle || order.outcome === "pending" || order.settleScheduled || isFinal(order)) return;
-    if (state === "closed") return;
-    order.settleScheduled = true;
-    void wait(settleAfterMs).then((fired) => {
-      order.settleScheduled = false;
-      if (!fired || !autoSettle || isFinal(order)) return;
-      finalize(order, order.outcome === "failed" ? "failed" : "success");
-    });
   }
 
   function finalize(order: OrderState, final: "success" | "failed"): void {
@@ -957,82 +863,32 @@ export function createFuluSimulator(options: FuluSimulatorOptions = {}): FuluSim
       }
       return attempts;
     };
-    return track(run());
+    return lifecycle.track(run());
   }
 
-  async function deliver(
+  function deliver(
     signed: Readonly<Record<string, string>>,
     url: string,
     format: "json" | "form",
     reason: FuluCallbackAttempt["reason"],
   ): Promise<FuluCallbackAttempt[]> {
-    deliverySequence += 1;
-    const deliveryId = deliverySequence;
     const body = format === "json" ? JSON.stringify(signed) : new URLSearchParams(signed).toString();
     const contentType = format === "json" ? "application/json" : "application/x-www-form-urlencoded";
-    const attempts: FuluCallbackAttempt[] = [];
-    await deliverCallback(
-      { url, body, contentType },
-      {
-        attempts: callbackAttempts,
-        intervalMs: callbackRetryIntervalMs,
-        timeoutMs: callbackTimeoutMs,
-        // Fulu retries unless the merchant answers the literal `success` (§1.7 [M]).
-        isAcknowledged: (_status, reply) => reply === "success",
-        signal: lifetime.signal,
-        onAttempt(outcome) {
-          const attempt: FuluCallbackAttempt = {
-            ...outcome,
-            deliveryId,
-            reason,
-            customerOrderNo: signed.customer_order_no ?? "",
-            orderStatus: signed.order_status ?? "",
-            url,
-            contentType,
-            body,
-            at: clock.now(),
-          };
-          callbackLog.push(attempt);
-          attempts.push(attempt);
-        },
-      },
-    );
-    return attempts;
+    return callbackLog.deliver({ url, body, contentType }, reason, () => ({
+      customerOrderNo: signed.customer_order_no ?? "",
+      orderStatus: signed.order_status ?? "",
+    }));
   }
 
   // ---- the public object -------------------------------------------------------------------
 
   const simulator: FuluSimulator = {
-    async start() {
-      if (state !== "new") throw new Error(`Fulu simulator: start() called when ${state}`);
-      state = "starting";
-      try {
-        server = await startLoopbackServer(handle, { port: options.port });
-      } catch (error) {
-        state = "new";
-        throw error;
-      }
-      state = "running";
-    },
-
-    async close() {
-      if (state === "closed") return;
-      state = "closed";
-      lifetime.abort(new Error("the Fulu simulator was closed"));
-      for (const entry of timers) {
-        clearTimeout(entry.timer);
-        entry.resolve(false);
-      }
-      timers.clear();
-      await server?.close();
-      await Promise.allSettled([...work]);
-    },
-
+    ...lifecycle.controls(handle, options),
     get url() {
-      return `${running().origin}${FULU_GATEWAY_PATH}`;
+      return `${lifecycle.running().origin}${FULU_GATEWAY_PATH}`;
     },
     get port() {
-      return running().port;
+      return lifecycle.running().port;
     },
     get appKey() {
       return appKey;
@@ -1046,17 +902,11 @@ export function createFuluSimulator(options: FuluSimulatorOptions = {}): FuluSim
       const order = orders.get(customerOrderNo);
       return order ? snapshot(order) : undefined;
     },
-    requests: (method) =>
-      requestLog
-        .filter((record) => method === undefined || record.method === method)
-        .map((record) => ({ ...record })),
-    callbacks: (customerOrderNo) =>
-      callbackLog
-        .filter((attempt) => customerOrderNo === undefined || attempt.customerOrderNo === customerOrderNo)
-        .map((attempt) => ({ ...attempt })),
+    requests: (method) => requestLog.select("method", method),
+    callbacks: (customerOrderNo) => callbackLog.select("customerOrderNo", customerOrderNo),
     balance: () => balance.amount,
     setBalance(amount) {
-      balance = amountOption(amount, "balance");
+      balance = checks.amount(amount, "balance");
     },
     products: () =>
       [...products.values()].map((product) => ({
@@ -1075,7 +925,7 @@ export function createFuluSimulator(options: FuluSimulatorOptions = {}): FuluSim
       productOrThrow(productId).stockStatus = stockStatus;
     },
     setPrice(productId, price) {
-      productOrThrow(productId).price = amountOption(price, "price").amount;
+      productOrThrow(productId).price = checks.amount(price, "price").amount;
     },
     setSaleStatus(productId, saleStatus) {
       productOrThrow(productId).saleStatus = saleStatus;
@@ -1097,21 +947,16 @@ export function createFuluSimulator(options: FuluSimulatorOptions = {}): FuluSim
     },
 
     setAutoSettle(enabled) {
-      autoSettle = enabled;
-      if (enabled) for (const order of orders.values()) scheduleSettle(order);
+      settling.set(enabled, orders.values());
     },
 
     injectFault(fault) {
-      if (!faultKinds.has(fault.kind))
-        throw new RangeError(`Fulu simulator: unknown fault kind "${fault.kind}"`);
-      if (fault.delayMs !== undefined) nonNegativeFault(fault.delayMs, "delayMs");
-      if (fault.queries !== undefined && !(Number.isSafeInteger(fault.queries) && fault.queries >= 0)) {
-        throw new RangeError("Fulu simulator: queries must be a whole number of 0 or more");
-      }
+      checks.faultKind(faultKinds, fault);
+      checks.faultTiming(fault);
       const existing = fault.customerOrderNo === undefined ? undefined : orders.get(fault.customerOrderNo);
       if (fault.kind === "not-found-until" && existing) {
         // The order already exists: its lag starts now.
-        notFoundLag.set(existing.customerOrderNo, fault.queries ?? 2);
+        notFoundLag.start(existing.customerOrderNo, fault.queries);
         return;
       }
       faults.push(fault);
@@ -1137,27 +982,12 @@ export function createFuluSimulator(options: FuluSimulatorOptions = {}): FuluSim
       return dispatchCallback(fields, signed, url, callOptions.format ?? callbackFormat, "manual");
     },
     signCallback,
-
-    async idle() {
-      while (work.size > 0) await Promise.allSettled([...work]);
-    },
   };
-
-  function running(): LoopbackServer {
-    if (!server || state !== "running") throw new Error("Fulu simulator: not running (call start() first)");
-    return server;
-  }
 
   return simulator;
 }
 
 // ---- helpers -----------------------------------------------------------------------------------
-
-function send(response: ServerResponse, status: number, contentType: string, body: string): void {
-  if (response.destroyed || response.socket?.destroyed) return;
-  response.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(body) });
-  response.end(body);
-}
 
 function parseObject(text: string): Json | undefined {
   try {
@@ -1234,34 +1064,4 @@ function describeState(state: FuluSimulatedOrderState): string {
 function fourDecimals(amount: string): string {
   const [whole = "0", fraction = ""] = amount.split(".");
   return `${whole}.${fraction.padEnd(4, "0")}`;
-}
-
-function amountOption(amount: string, name: string): Money {
-  try {
-    return money(amount, "CNY");
-  } catch {
-    throw new ConfigurationError(
-      `Fulu simulator: ${name} "${amount}" is not a decimal amount in 元 such as "10000.00"`,
-    );
-  }
-}
-
-function nonNegative(value: number, name: string): number {
-  if (!(Number.isFinite(value) && value >= 0)) {
-    throw new ConfigurationError(`Fulu simulator: ${name} must be a number of 0 or more`);
-  }
-  return value;
-}
-
-function nonNegativeFault(value: number, name: string): void {
-  if (!(Number.isFinite(value) && value >= 0))
-    throw new RangeError(`Fulu simulator: ${name} must be 0 or more`);
-}
-
-function parseUrl(url: string, name: string): URL {
-  try {
-    return new URL(url);
-  } catch {
-    throw new ConfigurationError(`Fulu simulator: ${name} "${url}" is not a URL`);
-  }
 }

@@ -105,7 +105,3 @@ export function threeDecimals(amount: string): string {
   const [whole = "0", fraction = ""] = amount.split(".");
   return `${whole}.${fraction.padEnd(3, "0")}`;
 }
-
-export const NGINX_502 =
-  "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n" +
-  "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";

@@ -10,8 +10,13 @@ import type {
   JuheSimulatorOutcome,
 } from "./juhe-simulator-catalogue.js";
 import type { JuheEndpoint, JuheErrorAnswer } from "./juhe-simulator-protocol.js";
-import type { CallbackAttemptOutcome } from "./simulator-callbacks.js";
-import type { PendingFault, ScriptedFault } from "./simulator-faults.js";
+import type { ScriptedFault, SharedRequestFaultKind } from "./simulator-faults.js";
+import type {
+  SimulatorCallbackAttempt,
+  SimulatorCallbackRetryOptions,
+  SimulatorRequestRecord,
+  SupplierSimulator,
+} from "./simulator-types.js";
 
 /** `game_state`: `0` 充值中, `1` 成功, `9` 失败 (§4). */
 export type JuheGameState = "0" | "1" | "9";
@@ -40,12 +45,7 @@ export type JuheSimulatedOrderState = "processing" | "success" | "failed";
  * Every request fault also honours `delayMs` as a pause before it acts.
  */
 export type JuheRequestFaultKind =
-  | "commit-then-drop"
-  | "drop-before-commit"
-  | "delay"
-  | "http-500"
-  | "html-gateway"
-  | "malformed-json"
+  | SharedRequestFaultKind
   | "system-error-10014"
   | "rate-limit"
   | "vendor-error";
@@ -149,7 +149,7 @@ export interface JuheSimulatedOrder {
 }
 
 /** One request, as {@link JuheSimulator.requests} reports it. */
-export interface JuheSimulatorRequestRecord {
+export interface JuheSimulatorRequestRecord extends SimulatorRequestRecord<JuheFaultKind> {
   /** The endpoint named by the path. */
   endpoint: JuheEndpoint;
   /** `GET` or `POST`. */
@@ -166,33 +166,22 @@ export interface JuheSimulatorRequestRecord {
   signatureValid: boolean;
   /** The `error_code` answered (for a fault that drops the answer: the one that would have been). */
   errorCode?: number | undefined;
-  /** The HTTP status sent; absent when the socket was dropped. */
-  httpStatus?: number | undefined;
-  /** The fault that acted on this request, if any. */
-  fault?: JuheFaultKind | undefined;
-  /** Epoch milliseconds, from the simulator's clock. */
-  at: number;
 }
 
-/** One callback delivery attempt, as {@link JuheSimulator.callbacks} reports it. */
-export interface JuheCallbackAttempt extends CallbackAttemptOutcome {
-  /** Numbers one delivery (a body and its retries); a duplicate, stale or forged callback is a new delivery. */
-  deliveryId: number;
-  /** Why it was sent: the order became final, `sendCallback`, a fault (`duplicate`, `stale`) or `sendForgedCallback`. */
-  reason: "final" | "manual" | "duplicate" | "stale" | "forged";
+/**
+ * One callback delivery attempt, as {@link JuheSimulator.callbacks} reports it. `reason`: the
+ * order became final, `sendCallback` (`manual`), a fault (`duplicate`, `stale`) or
+ * `sendForgedCallback` (`forged`).
+ */
+export interface JuheCallbackAttempt
+  extends SimulatorCallbackAttempt<"final" | "manual" | "duplicate" | "stale" | "forged"> {
   orderid: string;
   /** The `sta` field sent. */
   sta: string;
-  url: string;
-  contentType: string;
-  /** The exact body sent. */
-  body: string;
-  /** Epoch milliseconds, from the simulator's clock. */
-  at: number;
 }
 
 /** Options of `createJuheSimulator`. Every option has a default. */
-export interface JuheSimulatorOptions {
+export interface JuheSimulatorOptions extends SimulatorCallbackRetryOptions {
   /** The AppKey (`key`) requests must carry and callbacks are signed with. Default `JUHE_SIMULATOR_APP_KEY`. */
   appKey?: string | undefined;
   /** The OpenID that signs orders and balance queries. Default `JUHE_SIMULATOR_OPEN_ID`. */
@@ -216,12 +205,6 @@ export interface JuheSimulatorOptions {
    * predicate. Default `"success"` [?] — Juhe's sample returns nothing meaningful (§4).
    */
   callbackAck?: string | ((status: number, reply: string) => boolean) | undefined;
-  /** Attempts per callback delivery, the first included, until acknowledged. Default 4. */
-  callbackAttempts?: number | undefined;
-  /** Pause between callback attempts, in milliseconds. Default 20. */
-  callbackRetryIntervalMs?: number | undefined;
-  /** Deadline of one callback attempt, in milliseconds. Default 2000. */
-  callbackTimeoutMs?: number | undefined;
   /** Decides each number's / order's fate. Default `defaultJuheOutcome` (magic values). */
   outcome?: ((input: JuheOutcomeInput) => JuheSimulatorOutcome) | undefined;
   /**
@@ -244,29 +227,26 @@ export interface JuheSimulatorOptions {
   clock?: Clock | undefined;
 }
 
-/** A running (or ready-to-start) Juhe simulator. */
-export interface JuheSimulator {
-  /** Starts listening on 127.0.0.1. Rejects when already started or closed. */
-  start(): Promise<void>;
-  /** Closes the server and every socket, cancels timers and callback deliveries. Idempotent. */
-  close(): Promise<void>;
+/**
+ * A running (or ready-to-start) Juhe simulator. `order()` and `callbacks()` take the merchant's
+ * `orderid`; `requests()` filters by endpoint (e.g. `onlineorder`). Automatic settling can be
+ * turned off with `setAutoSettle(false)`: orders then stay `game_state` 0 until `completeOrder`.
+ */
+export interface JuheSimulator
+  extends SupplierSimulator<
+    JuheSimulatedOrder,
+    JuheSimulatorRequestRecord,
+    JuheCallbackAttempt,
+    JuheSimulatorFault,
+    JuheEndpoint
+  > {
   /** The base URL, `http://127.0.0.1:<port>/ofpay/mobile/`; append an endpoint name. Throws before `start()`. */
   readonly url: string;
-  /** The port. Throws before `start()`. */
-  readonly port: number;
   /** The AppKey (`key`) the simulator expects. */
   readonly appKey: string;
   /** The OpenID the simulator verifies signatures with (to configure the client under test). */
   readonly openId: string;
 
-  /** The committed orders, oldest first. */
-  orders(): JuheSimulatedOrder[];
-  /** One committed order. */
-  order(orderid: string): JuheSimulatedOrder | undefined;
-  /** The requests received, oldest first; only those to `endpoint` when given. */
-  requests(endpoint?: JuheEndpoint): JuheSimulatorRequestRecord[];
-  /** Every callback delivery attempt, oldest first; only those for `orderid` when given. */
-  callbacks(orderid?: string): JuheCallbackAttempt[];
   /** The current balance in 元, a decimal string such as "9900.50". */
   balance(): string;
   /** Sets the balance (a decimal string in 元). */
@@ -287,17 +267,6 @@ export interface JuheSimulator {
    * until called again with `undefined`. The order itself is unchanged.
    */
   setRawOrderState(orderid: string, raw: string | undefined): void;
-  /**
-   * Turns automatic settling off (orders stay 0 until `completeOrder`) or back on (orders still
-   * processing are scheduled again, except `pending` ones).
-   */
-  setAutoSettle(enabled: boolean): void;
-  /** Queues a scripted fault. Throws `RangeError` for invalid parameters. */
-  injectFault(fault: JuheSimulatorFault): void;
-  /** The faults still queued. */
-  pendingFaults(): PendingFault<JuheSimulatorFault>[];
-  /** Drops every queued fault. */
-  clearFaults(): void;
   /**
    * Delivers a callback for an existing order now, whatever its state (with retries until
    * acknowledged). `overrides` replace fields — e.g. `{ sta: "9" }` — and the result is signed
@@ -320,6 +289,4 @@ export interface JuheSimulator {
   ): Promise<JuheCallbackAttempt[]>;
   /** Signs callback fields as Juhe does (a `sign` already present is replaced). */
   signCallback(fields: Readonly<Record<string, string>>): JuheSignedCallback;
-  /** Resolves when no settle timer, delayed answer or callback delivery is outstanding. */
-  idle(): Promise<void>;
 }

@@ -53,7 +53,6 @@ import {
   juheOrderSign,
   juheParameters,
   juheSimulatorErrors,
-  NGINX_502,
   threeDecimals,
 } from "./juhe-simulator-protocol.js";
 import type {
@@ -69,9 +68,17 @@ import type {
   JuheSimulatorOptions,
   JuheSimulatorRequestRecord,
 } from "./juhe-simulator-types.js";
-import { deliverCallback } from "./simulator-callbacks.js";
-import { FaultQueue, faultMatchesMethod } from "./simulator-faults.js";
-import { type LoopbackServer, readRequestBody, startLoopbackServer } from "./simulator-server.js";
+import { CallbackRecorder, callbackRetrySettings } from "./simulator-callbacks.js";
+import {
+  FaultQueue,
+  type Http500Style,
+  QueryLag,
+  RequestFaults,
+  SHARED_REQUEST_FAULT_KINDS,
+} from "./simulator-faults.js";
+import { AutoSettle, SimulatorLifecycle, SimulatorLog } from "./simulator-lifecycle.js";
+import { simulatorChecks } from "./simulator-options.js";
+import { readBodyOr413, sendMethodNotAllowed, sendResponse } from "./simulator-server.js";
 
 export { JUHE_SIMULATOR_BASE_PATH, type JuheEndpoint } from "./juhe-simulator-protocol.js";
 
@@ -118,12 +125,7 @@ interface Answer {
 }
 
 const requestFaultKinds: ReadonlySet<string> = new Set<JuheRequestFaultKind>([
-  "commit-then-drop",
-  "drop-before-commit",
-  "delay",
-  "http-500",
-  "html-gateway",
-  "malformed-json",
+  ...SHARED_REQUEST_FAULT_KINDS,
   "system-error-10014",
   "rate-limit",
   "vendor-error",
@@ -137,6 +139,12 @@ const faultKinds: ReadonlySet<string> = new Set<string>([
 
 const FORM = "application/x-www-form-urlencoded";
 const JSON_TYPE = "application/json;charset=utf-8";
+const checks = simulatorChecks("Juhe");
+const HTTP_500: Http500Style = {
+  defaultFormat: "json",
+  jsonContentType: JSON_TYPE,
+  textContentType: "text/plain; charset=utf-8",
+};
 
 /**
  * Creates a Juhe simulator; call `start()` before use and `close()` after. Throws
@@ -148,16 +156,8 @@ export function createJuheSimulator(options: JuheSimulatorOptions = {}): JuheSim
   if (appKey.length === 0) throw new ConfigurationError("Juhe simulator: appKey must not be empty");
   if (openId.length === 0) throw new ConfigurationError("Juhe simulator: openId must not be empty");
   const clock = options.clock ?? systemClock;
-  const settleAfterMs = nonNegative(options.settleAfterMs ?? 30, "settleAfterMs");
-  const callbackAttempts = Math.max(
-    1,
-    Math.floor(nonNegative(options.callbackAttempts ?? 4, "callbackAttempts")),
-  );
-  const callbackRetryIntervalMs = nonNegative(
-    options.callbackRetryIntervalMs ?? 20,
-    "callbackRetryIntervalMs",
-  );
-  const callbackTimeoutMs = nonNegative(options.callbackTimeoutMs ?? 2000, "callbackTimeoutMs");
+  const settleAfterMs = checks.nonNegative(options.settleAfterMs ?? 30, "settleAfterMs");
+  const callbackRetry = callbackRetrySettings(options, checks.nonNegative);
   const ack = options.callbackAck ?? "success";
   const isAcknowledged =
     typeof ack === "function"
@@ -170,10 +170,9 @@ export function createJuheSimulator(options: JuheSimulatorOptions = {}): JuheSim
   const area = options.area ?? "江苏南京";
   const uid = options.uid ?? "1000001";
   const callbackUrl = options.callbackUrl;
-  if (callbackUrl !== undefined) parseUrl(callbackUrl, "callbackUrl");
+  if (callbackUrl !== undefined) checks.url(callbackUrl, "callbackUrl");
 
   let balance: Money = amountOption(options.balance ?? "10000.00", "balance");
-  let autoSettle = options.autoSettle ?? true;
   const faceValues = new Map<string, FaceValueState>();
   for (const entry of options.catalogue ?? defaultJuheSimulatorCatalogue) {
     if (!Number.isSafeInteger(entry.cardnum) || entry.cardnum <= 0) {
@@ -190,44 +189,36 @@ export function createJuheSimulator(options: JuheSimulatorOptions = {}): JuheSim
   }
 
   const orders = new Map<string, OrderState>();
-  const requestLog: JuheSimulatorRequestRecord[] = [];
-  const callbackLog: JuheCallbackAttempt[] = [];
+  const lifecycle = new SimulatorLifecycle("Juhe");
+  const requestLog = new SimulatorLog<JuheSimulatorRequestRecord>((record) => ({
+    ...record,
+    parameters: { ...record.parameters },
+  }));
+  const callbackLog = new CallbackRecorder<JuheCallbackAttempt>({
+    ...callbackRetry,
+    isAcknowledged,
+    signal: lifecycle.signal,
+    now: () => clock.now(),
+  });
+  const settling = new AutoSettle<OrderState>(lifecycle, {
+    enabled: options.autoSettle ?? true,
+    delayOf: () => settleAfterMs,
+    isFinal,
+    settle: (order) => finalize(order, order.outcome === "failed" ? "failed" : "success"),
+  });
   const faults = new FaultQueue<JuheSimulatorFault>();
-  /** Remaining lagging `ordersta` answers per `orderid` (`not-found-until`). */
-  const notFoundLag = new Map<string, number>();
-  const work = new Set<Promise<unknown>>();
-  const timers = new Set<{ timer: NodeJS.Timeout; resolve: (fired: boolean) => void }>();
-  const lifetime = new AbortController();
-  let server: LoopbackServer | undefined;
-  let state: "new" | "starting" | "running" | "closed" = "new";
+  const requestFaults = new RequestFaults({
+    queue: faults,
+    kinds: requestFaultKinds,
+    orderOf: (fault) => fault.orderid,
+    http500: HTTP_500,
+    wait: (ms) => lifecycle.wait(ms),
+  });
+  /** Lagging `ordersta` answers per `orderid` (`not-found-until`). */
+  const notFoundLag = new QueryLag();
   let orderSequence = 0;
-  let deliverySequence = 0;
 
   // ---- bookkeeping -------------------------------------------------------------------------
-
-  function track<T>(promise: Promise<T>): Promise<T> {
-    work.add(promise);
-    const remove = () => work.delete(promise);
-    promise.then(remove, remove);
-    return promise;
-  }
-
-  /** A real-time pause that `close()` cancels: resolves true when it elapsed, false when cancelled. */
-  function wait(ms: number): Promise<boolean> {
-    if (state === "closed") return Promise.resolve(false);
-    return track(
-      new Promise<boolean>((resolve) => {
-        const entry: { timer: NodeJS.Timeout; resolve: (fired: boolean) => void } = {
-          resolve,
-          timer: setTimeout(() => {
-            timers.delete(entry);
-            resolve(true);
-          }, ms),
-        };
-        timers.add(entry);
-      }),
-    );
-  }
 
   function faceValueOrThrow(carrier: JuheCarrier, cardnum: number): FaceValueState {
     const entry = faceValues.get(faceKey(carrier, cardnum));
@@ -303,19 +294,15 @@ export function createJuheSimulator(options: JuheSimulatorOptions = {}): JuheSim
       ? url.pathname.slice(JUHE_SIMULATOR_BASE_PATH.length)
       : "";
     if (!juheEndpoints.has(endpoint)) {
-      send(response, 404, "text/html", "<html><body><h1>404 Not Found</h1></body></html>");
+      sendResponse(response, 404, "text/html", "<html><body><h1>404 Not Found</h1></body></html>");
       return;
     }
     if (request.method !== "GET" && request.method !== "POST") {
-      response.setHeader("allow", "GET, POST");
-      send(response, 405, "text/plain; charset=utf-8", "Method Not Allowed");
+      sendMethodNotAllowed(response, "GET, POST");
       return;
     }
-    const raw = await readRequestBody(request);
-    if (raw === undefined) {
-      send(response, 413, "text/plain; charset=utf-8", "Request Entity Too Large");
-      return;
-    }
+    const raw = await readBodyOr413(request, response);
+    if (raw === undefined) return;
     const parameters = juheParameters(url.searchParams, raw, request.headers["content-type"]);
     const orderid = parameters.orderid;
     const record: JuheSimulatorRequestRecord = {
@@ -328,75 +315,41 @@ export function createJuheSimulator(options: JuheSimulatorOptions = {}): JuheSim
     };
     requestLog.push(record);
 
-    const fault = faults.take(
-      (candidate) =>
-        requestFaultKinds.has(candidate.kind) &&
-        faultMatchesMethod(candidate, endpoint) &&
-        (candidate.orderid === undefined || candidate.orderid === orderid),
-    );
-    if (fault) {
-      record.fault = fault.kind;
-      if (fault.kind !== "delay" && fault.delayMs && !(await wait(fault.delayMs))) return;
-      switch (fault.kind) {
-        case "drop-before-commit":
-          request.socket.destroy();
-          return;
-        case "http-500":
-          record.httpStatus = 500;
-          if (fault.bodyFormat === "text")
-            send(response, 500, "text/plain; charset=utf-8", "Internal Server Error");
-          else send(response, 500, JSON_TYPE, '{"status":500,"error":"Internal Server Error"}');
-          return;
-        case "html-gateway":
-          record.httpStatus = 502;
-          send(response, 502, "text/html", NGINX_502);
-          return;
-        case "rate-limit":
-        case "vendor-error": {
-          const fallback =
-            fault.kind === "rate-limit" ? juheSimulatorErrors.rateLimited : juheSimulatorErrors.maintenance;
-          const code = fault.code ?? fallback.code;
+    const exchange = { request, response, record };
+    const { fault, finished } = await requestFaults.open(exchange, endpoint, orderid);
+    if (finished) return;
+    switch (fault?.kind) {
+      case "rate-limit":
+      case "vendor-error": {
+        const fallback =
+          fault.kind === "rate-limit" ? juheSimulatorErrors.rateLimited : juheSimulatorErrors.maintenance;
+        const code = fault.code ?? fallback.code;
+        record.httpStatus = 200;
+        record.errorCode = code;
+        sendResponse(response, 200, JSON_TYPE, juheEnvelope(fault.reason ?? fallback.reason, null, code));
+        return;
+      }
+      case "system-error-10014":
+        if (fault.committed === false) {
           record.httpStatus = 200;
-          record.errorCode = code;
-          send(response, 200, JSON_TYPE, juheEnvelope(fault.reason ?? fallback.reason, null, code));
+          record.errorCode = juheSimulatorErrors.systemError.code;
+          sendResponse(response, 200, JSON_TYPE, systemErrorBody());
           return;
         }
-        case "system-error-10014":
-          if (fault.committed === false) {
-            record.httpStatus = 200;
-            record.errorCode = juheSimulatorErrors.systemError.code;
-            send(response, 200, JSON_TYPE, systemErrorBody());
-            return;
-          }
-          break;
-        default:
-          break;
-      }
+        break;
+      default:
+        break;
     }
 
     const answer = runEndpoint(endpoint as JuheEndpoint, parameters);
     record.errorCode = answer.errorCode;
     if (answer.committed) await deliverEarlyCallback(answer.committed);
     let text = juheEnvelope(answer.reason, answer.result, answer.errorCode);
-    switch (fault?.kind) {
-      case "commit-then-drop":
-        request.socket.destroy();
-        return;
-      case "delay":
-        if (!(await wait(fault.delayMs ?? 1000))) return;
-        break;
-      case "malformed-json":
-        text = text.slice(0, Math.max(1, Math.floor(text.length / 2)));
-        break;
-      case "system-error-10014":
-        record.errorCode = juheSimulatorErrors.systemError.code;
-        text = systemErrorBody();
-        break;
-      default:
-        break;
+    if (fault?.kind === "system-error-10014") {
+      record.errorCode = juheSimulatorErrors.systemError.code;
+      text = systemErrorBody();
     }
-    record.httpStatus = 200;
-    send(response, 200, JSON_TYPE, text);
+    await requestFaults.send(fault, exchange, JSON_TYPE, text);
   }
 
   function systemErrorBody(): string {
@@ -537,8 +490,8 @@ export function createJuheSimulator(options: JuheSimulatorOptions = {}): JuheSim
         candidate.kind === "not-found-until" &&
         (candidate.orderid === undefined || candidate.orderid === orderid),
     );
-    if (lag) notFoundLag.set(orderid, lag.queries ?? 2);
-    scheduleSettle(order);
+    if (lag) notFoundLag.start(orderid, lag.queries);
+    settling.schedule(order);
     // Every new order answers game_state 0 ("刚提交都返回0").
     return orderJson(order, "0");
   }
@@ -546,12 +499,7 @@ export function createJuheSimulator(options: JuheSimulatorOptions = {}): JuheSim
   function queryOrder(orderid: string | undefined): Json {
     if (!orderid) throw new JuheRejection(juheSimulatorErrors.badOrderId);
     const order = orders.get(orderid);
-    if (!order) throw new JuheRejection(notFound);
-    const lag = notFoundLag.get(orderid) ?? 0;
-    if (lag > 0) {
-      notFoundLag.set(orderid, lag - 1);
-      throw new JuheRejection(notFound);
-    }
+    if (!order || notFoundLag.lagging(orderid)) throw new JuheRejection(notFound);
     return {
       ...orderJson(order, order.rawStateOverride ?? order.gameState),
       uordercash: threeDecimals(order.ordercash),
@@ -574,17 +522,6 @@ export function createJuheSimulator(options: JuheSimulatorOptions = {}): JuheSim
   }
 
   // ---- settling and callbacks --------------------------------------------------------------
-
-  function scheduleSettle(order: OrderState): void {
-    if (!autoSettle || order.outcome === "pending" || order.settleScheduled || isFinal(order)) return;
-    if (state === "closed") return;
-    order.settleScheduled = true;
-    void wait(settleAfterMs).then((fired) => {
-      order.settleScheduled = false;
-      if (!fired || !autoSettle || isFinal(order)) return;
-      finalize(order, order.outcome === "failed" ? "failed" : "success");
-    });
-  }
 
   function finalize(
     order: OrderState,
@@ -632,51 +569,26 @@ export function createJuheSimulator(options: JuheSimulatorOptions = {}): JuheSim
       }
       return attempts;
     };
-    return track(run());
+    return lifecycle.track(run());
   }
 
-  async function deliver(
+  function deliver(
     fields: Readonly<Record<string, string>>,
     url: string,
     reason: JuheCallbackAttempt["reason"],
   ): Promise<JuheCallbackAttempt[]> {
-    deliverySequence += 1;
-    const deliveryId = deliverySequence;
     const body = new URLSearchParams(fields).toString();
-    const attempts: JuheCallbackAttempt[] = [];
-    await deliverCallback(
-      { url, body, contentType: FORM },
-      {
-        attempts: callbackAttempts,
-        intervalMs: callbackRetryIntervalMs,
-        timeoutMs: callbackTimeoutMs,
-        isAcknowledged,
-        signal: lifetime.signal,
-        onAttempt(outcome) {
-          const attempt: JuheCallbackAttempt = {
-            ...outcome,
-            deliveryId,
-            reason,
-            orderid: fields.orderid ?? "",
-            sta: fields.sta ?? "",
-            url,
-            contentType: FORM,
-            body,
-            at: clock.now(),
-          };
-          callbackLog.push(attempt);
-          attempts.push(attempt);
-        },
-      },
-    );
-    return attempts;
+    return callbackLog.deliver({ url, body, contentType: FORM }, reason, () => ({
+      orderid: fields.orderid ?? "",
+      sta: fields.sta ?? "",
+    }));
   }
 
   function callbackTarget(url: string | undefined): string {
     const target = url ?? callbackUrl;
     if (target === undefined)
       throw new Error("Juhe simulator: no callback URL (set the callbackUrl option or pass url)");
-    parseUrl(target, "url");
+    checks.url(target, "url");
     return target;
   }
 
@@ -706,36 +618,12 @@ export function createJuheSimulator(options: JuheSimulatorOptions = {}): JuheSim
   // ---- the public object -------------------------------------------------------------------
 
   const simulator: JuheSimulator = {
-    async start() {
-      if (state !== "new") throw new Error(`Juhe simulator: start() called when ${state}`);
-      state = "starting";
-      try {
-        server = await startLoopbackServer(handle, { port: options.port });
-      } catch (error) {
-        state = "new";
-        throw error;
-      }
-      state = "running";
-    },
-
-    async close() {
-      if (state === "closed") return;
-      state = "closed";
-      lifetime.abort(new Error("the Juhe simulator was closed"));
-      for (const entry of timers) {
-        clearTimeout(entry.timer);
-        entry.resolve(false);
-      }
-      timers.clear();
-      await server?.close();
-      await Promise.allSettled([...work]);
-    },
-
+    ...lifecycle.controls(handle, options),
     get url() {
-      return `${running().origin}${JUHE_SIMULATOR_BASE_PATH}`;
+      return `${lifecycle.running().origin}${JUHE_SIMULATOR_BASE_PATH}`;
     },
     get port() {
-      return running().port;
+      return lifecycle.running().port;
     },
     get appKey() {
       return appKey;
@@ -749,14 +637,8 @@ export function createJuheSimulator(options: JuheSimulatorOptions = {}): JuheSim
       const order = orders.get(orderid);
       return order ? snapshot(order) : undefined;
     },
-    requests: (endpoint) =>
-      requestLog
-        .filter((record) => endpoint === undefined || record.endpoint === endpoint)
-        .map((record) => ({ ...record, parameters: { ...record.parameters } })),
-    callbacks: (orderid) =>
-      callbackLog
-        .filter((attempt) => orderid === undefined || attempt.orderid === orderid)
-        .map((attempt) => ({ ...attempt })),
+    requests: (endpoint) => requestLog.select("endpoint", endpoint),
+    callbacks: (orderid) => callbackLog.select("orderid", orderid),
     balance: () => balance.amount,
     setBalance(amount) {
       balance = amountOption(amount, "balance");
@@ -782,32 +664,23 @@ export function createJuheSimulator(options: JuheSimulatorOptions = {}): JuheSim
     },
 
     setAutoSettle(enabled) {
-      autoSettle = enabled;
-      if (enabled) for (const order of orders.values()) scheduleSettle(order);
+      settling.set(enabled, orders.values());
     },
 
     injectFault(fault) {
-      if (!faultKinds.has(fault.kind))
-        throw new RangeError(`Juhe simulator: unknown fault kind "${fault.kind}"`);
+      checks.faultKind(faultKinds, fault);
       if (fault.method !== undefined && !juheEndpoints.has(fault.method)) {
         throw new RangeError(`Juhe simulator: unknown endpoint "${fault.method}"`);
       }
-      if (fault.delayMs !== undefined && !(Number.isFinite(fault.delayMs) && fault.delayMs >= 0)) {
-        throw new RangeError("Juhe simulator: delayMs must be 0 or more");
-      }
-      if (fault.queries !== undefined && !(Number.isSafeInteger(fault.queries) && fault.queries >= 0)) {
-        throw new RangeError("Juhe simulator: queries must be a whole number of 0 or more");
-      }
-      if (fault.code !== undefined && !Number.isSafeInteger(fault.code)) {
-        throw new RangeError("Juhe simulator: code must be a whole number");
-      }
+      checks.faultTiming(fault);
+      checks.faultCode(fault);
       if (fault.mode !== undefined && fault.mode !== "stale-after-final" && fault.mode !== "before-answer") {
         throw new RangeError(`Juhe simulator: unknown out-of-order-callback mode "${String(fault.mode)}"`);
       }
       const existing = fault.orderid === undefined ? undefined : orders.get(fault.orderid);
       if (fault.kind === "not-found-until" && existing) {
         // The order already exists: its lag starts now.
-        notFoundLag.set(existing.orderid, fault.queries ?? 2);
+        notFoundLag.start(existing.orderid, fault.queries);
         return;
       }
       faults.push(fault);
@@ -842,16 +715,7 @@ export function createJuheSimulator(options: JuheSimulatorOptions = {}): JuheSim
     },
 
     signCallback,
-
-    async idle() {
-      while (work.size > 0) await Promise.allSettled([...work]);
-    },
   };
-
-  function running(): LoopbackServer {
-    if (!server || state !== "running") throw new Error("Juhe simulator: not running (call start() first)");
-    return server;
-  }
 
   return simulator;
 }
@@ -862,33 +726,6 @@ function faceKey(carrier: JuheCarrier, cardnum: number): string {
   return `${carrier}:${cardnum}`;
 }
 
-function send(response: ServerResponse, status: number, contentType: string, body: string): void {
-  if (response.destroyed || response.socket?.destroyed) return;
-  response.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(body) });
-  response.end(body);
-}
-
 function amountOption(amount: string, name: string): Money {
-  try {
-    return money(amount, "CNY");
-  } catch {
-    throw new ConfigurationError(
-      `Juhe simulator: ${name} "${amount}" is not a decimal amount in 元 such as "100.00"`,
-    );
-  }
-}
-
-function nonNegative(value: number, name: string): number {
-  if (!(Number.isFinite(value) && value >= 0)) {
-    throw new ConfigurationError(`Juhe simulator: ${name} must be a number of 0 or more`);
-  }
-  return value;
-}
-
-function parseUrl(url: string, name: string): URL {
-  try {
-    return new URL(url);
-  } catch {
-    throw new ConfigurationError(`Juhe simulator: ${name} "${url}" is not a URL`);
-  }
+  return checks.amount(amount, name, "100.00");
 }

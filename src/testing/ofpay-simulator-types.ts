@@ -12,8 +12,13 @@ import type {
   OfpaySimulatorProduct,
 } from "./ofpay-simulator-catalogue.js";
 import type { OfpayCharset } from "./ofpay-simulator-wire.js";
-import type { CallbackAttemptOutcome } from "./simulator-callbacks.js";
-import type { PendingFault, ScriptedFault } from "./simulator-faults.js";
+import type { ScriptedFault, SharedRequestFaultKind } from "./simulator-faults.js";
+import type {
+  SimulatorCallbackAttempt,
+  SimulatorCallbackRetryOptions,
+  SimulatorRequestRecord,
+  SupplierSimulator,
+} from "./simulator-types.js";
 
 /** The endpoints, as paths below the base URL. */
 export const OFPAY_SIMULATOR_ENDPOINTS = [
@@ -50,15 +55,7 @@ export type OfpayGameState = "0" | "1" | "9";
  *
  * Every request fault also honours `delayMs` as a pause before it acts.
  */
-export type OfpayRequestFaultKind =
-  | "commit-then-drop"
-  | "drop-before-commit"
-  | "delay"
-  | "http-500"
-  | "html-gateway"
-  | "malformed-json"
-  | "system-error"
-  | "rate-limit";
+export type OfpayRequestFaultKind = SharedRequestFaultKind | "system-error" | "rate-limit";
 
 /**
  * Every fault kind: the request faults ({@link OfpayRequestFaultKind}) plus
@@ -171,7 +168,7 @@ export interface OfpayBillRow {
 }
 
 /** One request, as {@link OfpaySimulator.requests} reports it. */
-export interface OfpaySimulatorRequestRecord {
+export interface OfpaySimulatorRequestRecord extends SimulatorRequestRecord<OfpayFaultKind> {
   /** The path below the base URL, e.g. `onlineorder.do` or `api/query.do`. */
   endpoint: string;
   httpMethod: string;
@@ -191,23 +188,15 @@ export interface OfpaySimulatorRequestRecord {
   text?: string | undefined;
   /** The answer format. */
   format: "xml" | "json" | "text";
-  /** The HTTP status sent; absent when the socket was dropped. */
-  httpStatus?: number | undefined;
-  /** The fault that acted on this request, if any. */
-  fault?: OfpayFaultKind | undefined;
-  /** Epoch milliseconds, from the simulator's clock. */
-  at: number;
 }
 
-/** One callback delivery attempt, as {@link OfpaySimulator.callbacks} reports it. */
-export interface OfpayCallbackAttempt extends CallbackAttemptOutcome {
-  /** Numbers one delivery (a body and its retries); a duplicate, stale or forged callback is a new delivery. */
-  deliveryId: number;
-  /**
-   * Why it was sent: the order became final, `sendCallback`, or a `duplicate-callback`,
-   * `out-of-order-callback` (stale) or `forged-callback` fault.
-   */
-  reason: "final" | "manual" | "duplicate" | "stale" | "forged";
+/**
+ * One callback delivery attempt, as {@link OfpaySimulator.callbacks} reports it. `reason`: the
+ * order became final, `sendCallback` (`manual`), or a `duplicate-callback`,
+ * `out-of-order-callback` (`stale`) or `forged-callback` (`forged`) fault.
+ */
+export interface OfpayCallbackAttempt
+  extends SimulatorCallbackAttempt<"final" | "manual" | "duplicate" | "stale" | "forged"> {
   sporderId: string;
   /** The `ret_code` sent. */
   retCode: string;
@@ -218,16 +207,10 @@ export interface OfpayCallbackAttempt extends CallbackAttemptOutcome {
    * differs from `ret_code` — a callback an adapter must not apply without re-querying.
    */
   contradictsLedger: boolean;
-  url: string;
-  contentType: string;
-  /** The exact body sent. */
-  body: string;
-  /** Epoch milliseconds, from the simulator's clock. */
-  at: number;
 }
 
 /** Options of {@link createOfpaySimulator}. Every option has a default. */
-export interface OfpaySimulatorOptions {
+export interface OfpaySimulatorOptions extends SimulatorCallbackRetryOptions {
   /** The SP code (`userid`); must start with `A`. Default {@link OFPAY_SIMULATOR_USER_ID}. */
   userId?: string | undefined;
   /** The login password; requests carry `userpws = md5(password)`. Default {@link OFPAY_SIMULATOR_PASSWORD}. */
@@ -273,12 +256,6 @@ export interface OfpaySimulatorOptions {
   callbackUrl?: string | undefined;
   /** The reply (trimmed) that acknowledges a callback. Default `OK` [L]. */
   callbackAck?: string | undefined;
-  /** Attempts per callback delivery, the first included. Default 4. */
-  callbackAttempts?: number | undefined;
-  /** Pause between callback attempts, in milliseconds. Default 20. */
-  callbackRetryIntervalMs?: number | undefined;
-  /** Deadline of one callback attempt, in milliseconds. Default 2000. */
-  callbackTimeoutMs?: number | undefined;
   /** Charset of the callback form (percent-encoded bytes). Default `UTF-8` [?]. */
   callbackCharset?: OfpayCharset | undefined;
   /** `ordersuccesstime` as `yyyyMMddHHmmss` (default, `compact`) or `yyyy-MM-dd HH:mm:ss` (`dashed`) [?]. */
@@ -291,16 +268,19 @@ export interface OfpaySimulatorOptions {
   callbackSignature?: "none" | "md5" | undefined;
 }
 
-/** A running (or ready-to-start) OFPay simulator. */
-export interface OfpaySimulator {
-  /** Starts listening on 127.0.0.1. Rejects when already started or closed. */
-  start(): Promise<void>;
-  /** Closes the server and every socket (keep-alive included), cancels timers and callback deliveries. Idempotent. */
-  close(): Promise<void>;
+/**
+ * A running (or ready-to-start) OFPay simulator. `order()` and `callbacks()` take the merchant's
+ * `sporder_id`; `requests()` filters by endpoint (e.g. `onlineorder.do`; a leading `/` is ignored).
+ */
+export interface OfpaySimulator
+  extends SupplierSimulator<
+    OfpaySimulatedOrder,
+    OfpaySimulatorRequestRecord,
+    OfpayCallbackAttempt,
+    OfpaySimulatorFault
+  > {
   /** The base URL, `http://127.0.0.1:<port>/` (like `http://api2.ofpay.com/`). Throws before `start()`. */
   readonly url: string;
-  /** The port. Throws before `start()`. */
-  readonly port: number;
   /** The SP code (`userid`), starting with `A`. */
   readonly userId: string;
   /** The login password (to configure the client under test; never logged). */
@@ -310,14 +290,6 @@ export interface OfpaySimulator {
   /** The `KeyStr` (to configure the client under test; never sent by the simulator). */
   readonly keyStr: string;
 
-  /** The committed orders, oldest first. */
-  orders(): OfpaySimulatedOrder[];
-  /** One committed order. */
-  order(sporderId: string): OfpaySimulatedOrder | undefined;
-  /** The requests received, oldest first; only those for `endpoint` (e.g. `onlineorder.do`) when given. */
-  requests(endpoint?: string): OfpaySimulatorRequestRecord[];
-  /** Every callback delivery attempt, oldest first; only those for `sporderId` when given. */
-  callbacks(sporderId?: string): OfpayCallbackAttempt[];
   /** The current balance in 元, a decimal string such as "9950.20". */
   balance(): string;
   /** Sets the balance (a decimal string in 元). */
@@ -340,17 +312,6 @@ export interface OfpaySimulator {
    */
   setRawOrderState(sporderId: string, rawState: string | undefined): void;
   /**
-   * Turns automatic settling off (orders stay processing until `completeOrder`) or back on
-   * (orders still processing are scheduled again, except `pending` ones).
-   */
-  setAutoSettle(enabled: boolean): void;
-  /** Queues a scripted fault. Throws `RangeError` for an unknown kind or invalid parameters. */
-  injectFault(fault: OfpaySimulatorFault): void;
-  /** The faults still queued. */
-  pendingFaults(): PendingFault<OfpaySimulatorFault>[];
-  /** Drops every queued fault. */
-  clearFaults(): void;
-  /**
    * Delivers a callback now (with retries until acknowledged) to `options.url`, else the
    * `callbackUrl` option, else the order's `ret_url`. The fields describe the order as it stands;
    * `overrides` replace any of them — e.g. `{ ret_code: "1" }` for an order that failed is a
@@ -363,6 +324,4 @@ export interface OfpaySimulator {
     overrides?: Partial<OfpayCallbackFields> & { sign?: string },
     options?: { url?: string },
   ): Promise<OfpayCallbackAttempt[]>;
-  /** Resolves when no settle timer, delayed answer or callback delivery is outstanding. */
-  idle(): Promise<void>;
 }

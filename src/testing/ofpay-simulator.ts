@@ -80,9 +80,19 @@ import {
   renderOfpayJson,
   renderOfpayXml,
 } from "./ofpay-simulator-wire.js";
-import { deliverCallback } from "./simulator-callbacks.js";
-import { FaultQueue, faultMatchesMethod } from "./simulator-faults.js";
-import { type LoopbackServer, readRequestBody, startLoopbackServer } from "./simulator-server.js";
+import { CallbackRecorder, callbackRetrySettings } from "./simulator-callbacks.js";
+import {
+  FaultQueue,
+  faultMatchesMethod,
+  type Http500Style,
+  QueryLag,
+  RequestFaults,
+  SHARED_REQUEST_FAULT_KINDS,
+  sendRetryAfter,
+} from "./simulator-faults.js";
+import { AutoSettle, SimulatorLifecycle, SimulatorLog } from "./simulator-lifecycle.js";
+import { simulatorChecks } from "./simulator-options.js";
+import { readBodyOr413, sendMethodNotAllowed, sendResponse } from "./simulator-server.js";
 
 interface OrderState extends OfpaySimulatedOrder {
   outcome: OfpaySimulatorOutcome;
@@ -112,12 +122,7 @@ class OfpayRejection extends Error {
 type Reply = { kind: "document"; document: OfpayDocument; retcode: string } | { kind: "text"; text: string };
 
 const requestFaultKinds: ReadonlySet<string> = new Set<OfpayRequestFaultKind>([
-  "commit-then-drop",
-  "drop-before-commit",
-  "delay",
-  "http-500",
-  "html-gateway",
-  "malformed-json",
+  ...SHARED_REQUEST_FAULT_KINDS,
   "system-error",
   "rate-limit",
 ]);
@@ -152,10 +157,15 @@ const numericFields: ReadonlySet<string> = new Set([
 ]);
 const noNumericFields: ReadonlySet<string> = new Set();
 
-const NGINX_502 =
-  "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n" +
-  "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+const PLAIN_TEXT = "text/plain;charset=UTF-8";
+/** OFPay's `http-500` fault answers plain text unless asked for JSON. */
+const HTTP_500: Http500Style = {
+  defaultFormat: "text",
+  jsonContentType: "application/json;charset=UTF-8",
+  textContentType: PLAIN_TEXT,
+};
 const MAINTENANCE_MESSAGE = "运营商地区维护，暂不能充值";
+const checks = simulatorChecks("OFPay");
 
 /**
  * Creates an OFPay simulator; call `start()` before use and `close()` after. Throws
@@ -173,8 +183,8 @@ export function createOfpaySimulator(options: OfpaySimulatorOptions = {}): Ofpay
   const userpws = md5Hex(password);
   const accountName = options.accountName ?? "欧飞模拟商户";
   const clock = options.clock ?? systemClock;
-  const settleAfterMs = nonNegative(options.settleAfterMs ?? 30, "settleAfterMs");
-  const slowSettleAfterMs = nonNegative(options.slowSettleAfterMs ?? 80, "slowSettleAfterMs");
+  const settleAfterMs = checks.nonNegative(options.settleAfterMs ?? 30, "settleAfterMs");
+  const slowSettleAfterMs = checks.nonNegative(options.slowSettleAfterMs ?? 80, "slowSettleAfterMs");
   const outcomeOf = options.outcome ?? defaultOfpayOutcome;
   const failureMessage = options.failureMessage ?? "运营商充值失败";
   const defaultFormat = options.defaultFormat ?? "xml";
@@ -183,17 +193,9 @@ export function createOfpaySimulator(options: OfpaySimulatorOptions = {}): Ofpay
   const md5Case = options.md5Case ?? "upper";
   const billMd5Case = options.billMd5Case ?? "upper";
   const callbackUrl = options.callbackUrl;
-  if (callbackUrl !== undefined) parseUrl(callbackUrl, "callbackUrl");
+  if (callbackUrl !== undefined) checks.url(callbackUrl, "callbackUrl");
   const callbackAck = options.callbackAck ?? OFPAY_CALLBACK_ACK;
-  const callbackAttempts = Math.max(
-    1,
-    Math.floor(nonNegative(options.callbackAttempts ?? 4, "callbackAttempts")),
-  );
-  const callbackRetryIntervalMs = nonNegative(
-    options.callbackRetryIntervalMs ?? 20,
-    "callbackRetryIntervalMs",
-  );
-  const callbackTimeoutMs = nonNegative(options.callbackTimeoutMs ?? 2000, "callbackTimeoutMs");
+  const callbackRetry = callbackRetrySettings(options, checks.nonNegative);
   const callbackCharset = options.callbackCharset ?? "UTF-8";
   const callbackTimeFormat = options.callbackTimeFormat ?? "compact";
   const callbackSignature = options.callbackSignature ?? "none";
@@ -202,8 +204,7 @@ export function createOfpaySimulator(options: OfpaySimulatorOptions = {}): Ofpay
     ...options.numberSegments,
   };
 
-  let balance: Money = amountOption(options.balance ?? "10000.00", "balance");
-  let autoSettle = options.autoSettle ?? true;
+  let balance: Money = checks.amount(options.balance ?? "10000.00", "balance");
   const products: ProductState[] = (options.catalogue ?? defaultOfpaySimulatorCatalogue).map((product) => {
     const speed = speedOf(product.cardid);
     if (!speed) {
@@ -214,51 +215,45 @@ export function createOfpaySimulator(options: OfpaySimulatorOptions = {}): Ofpay
     return {
       cardid: product.cardid,
       speed,
-      faceValue: amountOption(product.faceValue, `faceValue of ${product.cardid}`).amount,
-      price: amountOption(product.price, `price of ${product.cardid}`).amount,
+      faceValue: checks.amount(product.faceValue, `faceValue of ${product.cardid}`).amount,
+      price: checks.amount(product.price, `price of ${product.cardid}`).amount,
       name: product.name,
     };
   });
 
   const orders = new Map<string, OrderState>();
-  const requestLog: OfpaySimulatorRequestRecord[] = [];
-  const callbackLog: OfpayCallbackAttempt[] = [];
+  const lifecycle = new SimulatorLifecycle("OFPay");
+  const requestLog = new SimulatorLog<OfpaySimulatorRequestRecord>((record) => ({
+    ...record,
+    params: { ...record.params },
+  }));
+  const callbackLog = new CallbackRecorder<OfpayCallbackAttempt>({
+    ...callbackRetry,
+    // The vendor retries unless the merchant answers the ack literal (`OK` [L]).
+    isAcknowledged: (_status, reply) => reply.trim() === callbackAck,
+    signal: lifecycle.signal,
+    now: () => clock.now(),
+    copy: (attempt) => ({ ...attempt, fields: { ...attempt.fields } }),
+  });
+  const settling = new AutoSettle<OrderState>(lifecycle, {
+    enabled: options.autoSettle ?? true,
+    delayOf: (order) => (order.speed === "slow" ? slowSettleAfterMs : settleAfterMs),
+    isFinal,
+    settle: (order) => finalize(order, order.outcome === "failed" ? "9" : "1"),
+  });
   const faults = new FaultQueue<OfpaySimulatorFault>();
-  /** Remaining lagging query answers per `sporder_id` (`not-found-until`). */
-  const notFoundLag = new Map<string, number>();
-  const work = new Set<Promise<unknown>>();
-  const timers = new Set<{ timer: NodeJS.Timeout; resolve: (fired: boolean) => void }>();
-  const lifetime = new AbortController();
-  let server: LoopbackServer | undefined;
-  let state: "new" | "starting" | "running" | "closed" = "new";
+  const requestFaults = new RequestFaults({
+    queue: faults,
+    kinds: requestFaultKinds,
+    orderOf: (fault) => fault.sporderId,
+    http500: HTTP_500,
+    wait: (ms) => lifecycle.wait(ms),
+  });
+  /** Lagging query answers per `sporder_id` (`not-found-until`). */
+  const notFoundLag = new QueryLag();
   let orderSequence = 0;
-  let deliverySequence = 0;
 
   // ---- bookkeeping -------------------------------------------------------------------------
-
-  function track<T>(promise: Promise<T>): Promise<T> {
-    work.add(promise);
-    const remove = () => work.delete(promise);
-    promise.then(remove, remove);
-    return promise;
-  }
-
-  /** A real-time pause that `close()` cancels: resolves true when it elapsed, false when cancelled. */
-  function wait(ms: number): Promise<boolean> {
-    if (state === "closed") return Promise.resolve(false);
-    return track(
-      new Promise<boolean>((resolve) => {
-        const entry: { timer: NodeJS.Timeout; resolve: (fired: boolean) => void } = {
-          resolve,
-          timer: setTimeout(() => {
-            timers.delete(entry);
-            resolve(true);
-          }, ms),
-        };
-        timers.add(entry);
-      }),
-    );
-  }
 
   function snapshot(order: OrderState): OfpaySimulatedOrder {
     const { outcome: _outcome, rawStateOverride: _raw, settleScheduled: _scheduled, ...copy } = order;
@@ -439,22 +434,23 @@ export function createOfpaySimulator(options: OfpaySimulatorOptions = {}): Ofpay
     const requestUrl = new URL(request.url ?? "/", "http://127.0.0.1");
     const endpoint = requestUrl.pathname.replace(/^\/+/, "");
     if (!endpoints.has(endpoint)) {
-      send(response, 404, "text/html;charset=UTF-8", "<html><body><h1>404 Not Found</h1></body></html>");
+      sendResponse(
+        response,
+        404,
+        "text/html;charset=UTF-8",
+        "<html><body><h1>404 Not Found</h1></body></html>",
+      );
       return;
     }
     if (request.method !== "GET" && request.method !== "POST") {
-      response.setHeader("allow", "GET, POST");
-      send(response, 405, "text/plain;charset=UTF-8", "Method Not Allowed");
+      sendMethodNotAllowed(response, "GET, POST", PLAIN_TEXT);
       return;
     }
     const params: Record<string, string> = {};
     for (const [name, value] of requestUrl.searchParams) params[name] = value;
     if (request.method === "POST") {
-      const raw = await readRequestBody(request);
-      if (raw === undefined) {
-        send(response, 413, "text/plain;charset=UTF-8", "Request Entity Too Large");
-        return;
-      }
+      const raw = await readBodyOr413(request, response, PLAIN_TEXT);
+      if (raw === undefined) return;
       for (const [name, value] of new URLSearchParams(raw)) params[name] = value;
     }
     const known = endpoint as OfpayEndpoint;
@@ -474,54 +470,22 @@ export function createOfpaySimulator(options: OfpaySimulatorOptions = {}): Ofpay
     if (record.md5Valid === undefined) delete record.md5Valid;
     requestLog.push(record);
 
-    const fault = faults.take(
-      (candidate) =>
-        requestFaultKinds.has(candidate.kind) &&
-        faultMatchesMethod(candidate, endpoint) &&
-        (candidate.sporderId === undefined || candidate.sporderId === sporderId),
-    );
-    if (fault) {
-      record.fault = fault.kind;
-      if (fault.kind !== "delay" && fault.delayMs && !(await wait(fault.delayMs))) return;
-      switch (fault.kind) {
-        case "drop-before-commit":
-          request.socket.destroy();
-          return;
-        case "http-500":
-          record.httpStatus = 500;
-          if (fault.bodyFormat === "json") {
-            send(
-              response,
-              500,
-              "application/json;charset=UTF-8",
-              '{"status":500,"error":"Internal Server Error"}',
-            );
-          } else {
-            send(response, 500, "text/plain;charset=UTF-8", "Internal Server Error");
-          }
-          return;
-        case "html-gateway":
-          record.httpStatus = 502;
-          send(response, 502, "text/html", NGINX_502);
-          return;
-        case "rate-limit": {
-          const reply = errorReply(
-            known,
-            OFPAY_RETCODES.rateLimited,
-            ofpayErrorMessages[OFPAY_RETCODES.rateLimited]!,
-          );
-          const status = fault.httpStatus ?? 200;
-          const { contentType, body } = render(reply, format);
-          record.httpStatus = status;
-          record.retcode = OFPAY_RETCODES.rateLimited;
-          record.format = format;
-          response.setHeader("retry-after", "1");
-          send(response, status, contentType, body);
-          return;
-        }
-        default:
-          break;
-      }
+    const exchange = { request, response, record };
+    const { fault, finished } = await requestFaults.open(exchange, endpoint, sporderId);
+    if (finished) return;
+    if (fault?.kind === "rate-limit") {
+      const reply = errorReply(
+        known,
+        OFPAY_RETCODES.rateLimited,
+        ofpayErrorMessages[OFPAY_RETCODES.rateLimited]!,
+      );
+      const status = fault.httpStatus ?? 200;
+      const { contentType, body } = render(reply, format);
+      record.httpStatus = status;
+      record.retcode = OFPAY_RETCODES.rateLimited;
+      record.format = format;
+      sendRetryAfter(response, status, contentType, body);
+      return;
     }
 
     let reply: Reply;
@@ -539,15 +503,7 @@ export function createOfpaySimulator(options: OfpaySimulatorOptions = {}): Ofpay
     else record.text = reply.text;
     if (reply.kind === "document" && textEndpoint) record.format = format;
     const rendered = render(reply, format);
-    let body = rendered.body;
-    if (fault?.kind === "commit-then-drop") {
-      request.socket.destroy();
-      return;
-    }
-    if (fault?.kind === "delay" && !(await wait(fault.delayMs ?? 1000))) return;
-    if (fault?.kind === "malformed-json") body = body.subarray(0, Math.max(1, Math.floor(body.length / 2)));
-    record.httpStatus = 200;
-    send(response, 200, rendered.contentType, body);
+    await requestFaults.send(fault, exchange, rendered.contentType, rendered.body);
   }
 
   /** Runs one endpoint. Never throws: a rejection becomes an error document. */
@@ -691,21 +647,14 @@ export function createOfpaySimulator(options: OfpaySimulatorOptions = {}): Ofpay
         faultMatchesMethod(candidate, "onlineorder.do") &&
         (candidate.sporderId === undefined || candidate.sporderId === sporderId),
     );
-    if (lag) notFoundLag.set(sporderId, lag.queries ?? 2);
+    if (lag) notFoundLag.start(sporderId, lag.queries);
     const url = callbackUrlOf(order);
     if (url !== undefined) {
       const forged = faults.take((candidate) => isForgedFor(candidate, order, "accepted"));
-      if (forged) void track(deliver(forgedFields(order, forged), url, "forged"));
+      if (forged) void lifecycle.track(deliver(forgedFields(order, forged), url, "forged"));
     }
-    scheduleSettle(order);
+    settling.schedule(order);
     return { kind: "document", retcode: OFPAY_RETCODES.success, document: orderDocument(order) };
-  }
-
-  function lagging(sporderId: string): boolean {
-    const lag = notFoundLag.get(sporderId) ?? 0;
-    if (lag <= 0) return false;
-    notFoundLag.set(sporderId, lag - 1);
-    return true;
   }
 
   function queryOrderInfo(params: Readonly<Record<string, string>>): Reply {
@@ -714,7 +663,8 @@ export function createOfpaySimulator(options: OfpaySimulatorOptions = {}): Ofpay
     authenticate(params);
     checkSignature("queryOrderInfo.do", params);
     const order = orders.get(params.sporder_id!);
-    if (!order || lagging(order.sporderId)) throw new OfpayRejection(OFPAY_RETCODES.orderNotFound);
+    if (!order || notFoundLag.lagging(order.sporderId))
+      throw new OfpayRejection(OFPAY_RETCODES.orderNotFound);
     return { kind: "document", retcode: OFPAY_RETCODES.success, document: orderDocument(order) };
   }
 
@@ -722,7 +672,7 @@ export function createOfpaySimulator(options: OfpaySimulatorOptions = {}): Ofpay
   function queryState(params: Readonly<Record<string, string>>): string {
     if (params.userid !== userId) return "-1";
     const order = params.spbillid === undefined ? undefined : orders.get(params.spbillid);
-    if (!order || lagging(order.sporderId)) return "-1";
+    if (!order || notFoundLag.lagging(order.sporderId)) return "-1";
     return order.rawStateOverride ?? order.gameState;
   }
 
@@ -815,17 +765,6 @@ export function createOfpaySimulator(options: OfpaySimulatorOptions = {}): Ofpay
     return order.gameState !== "0";
   }
 
-  function scheduleSettle(order: OrderState): void {
-    if (!autoSettle || order.outcome === "pending" || order.settleScheduled || isFinal(order)) return;
-    if (state === "closed") return;
-    order.settleScheduled = true;
-    void wait(order.speed === "slow" ? slowSettleAfterMs : settleAfterMs).then((fired) => {
-      order.settleScheduled = false;
-      if (!fired || !autoSettle || isFinal(order)) return;
-      finalize(order, order.outcome === "failed" ? "9" : "1");
-    });
-  }
-
   function finalize(order: OrderState, final: "1" | "9"): void {
     order.gameState = final;
     order.finishedAt = clock.now();
@@ -915,16 +854,14 @@ export function createOfpaySimulator(options: OfpaySimulatorOptions = {}): Ofpay
       }
       return attempts;
     };
-    return track(run());
+    return lifecycle.track(run());
   }
 
-  async function deliver(
+  function deliver(
     fields: Readonly<Record<string, string>>,
     url: string,
     reason: OfpayCallbackAttempt["reason"],
   ): Promise<OfpayCallbackAttempt[]> {
-    deliverySequence += 1;
-    const deliveryId = deliverySequence;
     const sporderId = fields.sporder_id ?? "";
     const retCode = fields.ret_code ?? "";
     const ledger = orders.get(sporderId);
@@ -934,71 +871,23 @@ export function createOfpaySimulator(options: OfpaySimulatorOptions = {}): Ofpay
       callbackCharset === "UTF-8"
         ? "application/x-www-form-urlencoded"
         : `application/x-www-form-urlencoded;charset=${callbackCharset}`;
-    const attempts: OfpayCallbackAttempt[] = [];
-    await deliverCallback(
-      { url, body, contentType },
-      {
-        attempts: callbackAttempts,
-        intervalMs: callbackRetryIntervalMs,
-        timeoutMs: callbackTimeoutMs,
-        // The vendor retries unless the merchant answers the ack literal (`OK` [L]).
-        isAcknowledged: (_status, reply) => reply.trim() === callbackAck,
-        signal: lifetime.signal,
-        onAttempt(outcome) {
-          const attempt: OfpayCallbackAttempt = {
-            ...outcome,
-            deliveryId,
-            reason,
-            sporderId,
-            retCode,
-            fields: { ...fields },
-            contradictsLedger,
-            url,
-            contentType,
-            body,
-            at: clock.now(),
-          };
-          callbackLog.push(attempt);
-          attempts.push(attempt);
-        },
-      },
-    );
-    return attempts;
+    return callbackLog.deliver({ url, body, contentType }, reason, () => ({
+      sporderId,
+      retCode,
+      fields: { ...fields },
+      contradictsLedger,
+    }));
   }
 
   // ---- the public object -------------------------------------------------------------------
 
   const simulator: OfpaySimulator = {
-    async start() {
-      if (state !== "new") throw new Error(`OFPay simulator: start() called when ${state}`);
-      state = "starting";
-      try {
-        server = await startLoopbackServer(handle, { port: options.port });
-      } catch (error) {
-        state = "new";
-        throw error;
-      }
-      state = "running";
-    },
-
-    async close() {
-      if (state === "closed") return;
-      state = "closed";
-      lifetime.abort(new Error("the OFPay simulator was closed"));
-      for (const entry of timers) {
-        clearTimeout(entry.timer);
-        entry.resolve(false);
-      }
-      timers.clear();
-      await server?.close();
-      await Promise.allSettled([...work]);
-    },
-
+    ...lifecycle.controls(handle, options),
     get url() {
-      return `${running().origin}/`;
+      return `${lifecycle.running().origin}/`;
     },
     get port() {
-      return running().port;
+      return lifecycle.running().port;
     },
     get userId() {
       return userId;
@@ -1018,17 +907,11 @@ export function createOfpaySimulator(options: OfpaySimulatorOptions = {}): Ofpay
       const order = orders.get(sporderId);
       return order ? snapshot(order) : undefined;
     },
-    requests: (endpoint) =>
-      requestLog
-        .filter((record) => endpoint === undefined || record.endpoint === endpoint.replace(/^\/+/, ""))
-        .map((record) => ({ ...record, params: { ...record.params } })),
-    callbacks: (sporderId) =>
-      callbackLog
-        .filter((attempt) => sporderId === undefined || attempt.sporderId === sporderId)
-        .map((attempt) => ({ ...attempt, fields: { ...attempt.fields } })),
+    requests: (endpoint) => requestLog.select("endpoint", endpoint?.replace(/^\/+/, "")),
+    callbacks: (sporderId) => callbackLog.select("sporderId", sporderId),
     balance: () => balance.amount,
     setBalance(amount) {
-      balance = amountOption(amount, "balance");
+      balance = checks.amount(amount, "balance");
     },
     products: () =>
       products.map((product) => {
@@ -1060,24 +943,17 @@ export function createOfpaySimulator(options: OfpaySimulatorOptions = {}): Ofpay
     },
 
     setAutoSettle(enabled) {
-      autoSettle = enabled;
-      if (enabled) for (const order of orders.values()) scheduleSettle(order);
+      settling.set(enabled, orders.values());
     },
 
     injectFault(fault) {
-      if (!faultKinds.has(fault.kind))
-        throw new RangeError(`OFPay simulator: unknown fault kind "${fault.kind}"`);
+      checks.faultKind(faultKinds, fault);
       if (fault.method !== undefined && !endpoints.has(fault.method)) {
         throw new RangeError(
           `OFPay simulator: unknown endpoint "${fault.method}" (use e.g. "onlineorder.do")`,
         );
       }
-      if (fault.delayMs !== undefined && !(Number.isFinite(fault.delayMs) && fault.delayMs >= 0)) {
-        throw new RangeError("OFPay simulator: delayMs must be 0 or more");
-      }
-      if (fault.queries !== undefined && !(Number.isSafeInteger(fault.queries) && fault.queries >= 0)) {
-        throw new RangeError("OFPay simulator: queries must be a whole number of 0 or more");
-      }
+      checks.faultTiming(fault);
       if (
         fault.httpStatus !== undefined &&
         !(Number.isInteger(fault.httpStatus) && fault.httpStatus >= 200)
@@ -1087,7 +963,7 @@ export function createOfpaySimulator(options: OfpaySimulatorOptions = {}): Ofpay
       const existing = fault.sporderId === undefined ? undefined : orders.get(fault.sporderId);
       if (fault.kind === "not-found-until" && existing) {
         // The order already exists: its lag starts now.
-        notFoundLag.set(existing.sporderId, fault.queries ?? 2);
+        notFoundLag.start(existing.sporderId, fault.queries);
         return;
       }
       faults.push(fault);
@@ -1113,27 +989,12 @@ export function createOfpaySimulator(options: OfpaySimulatorOptions = {}): Ofpay
       for (const [key, value] of Object.entries(overrides)) if (value !== undefined) fields[key] = value;
       return dispatch(signed(fields), url, "manual");
     },
-
-    async idle() {
-      while (work.size > 0) await Promise.allSettled([...work]);
-    },
   };
-
-  function running(): LoopbackServer {
-    if (!server || state !== "running") throw new Error("OFPay simulator: not running (call start() first)");
-    return server;
-  }
 
   return simulator;
 }
 
 // ---- helpers -----------------------------------------------------------------------------------
-
-function send(response: ServerResponse, status: number, contentType: string, body: string | Buffer): void {
-  if (response.destroyed || response.socket?.destroyed) return;
-  response.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(body) });
-  response.end(body);
-}
 
 function required(params: Readonly<Record<string, string>>, name: string): string {
   const value = params[name];
@@ -1155,29 +1016,4 @@ function decimalOrUndefined(text: string): string | undefined {
 /** "50.00" → "50", "0.50" → "0.5": a face value as the vendor writes `cardnum`. */
 function faceText(amount: string): string {
   return amount.includes(".") ? amount.replace(/\.?0+$/, "") : amount;
-}
-
-function amountOption(amount: string, name: string): Money {
-  try {
-    return money(amount, "CNY");
-  } catch {
-    throw new ConfigurationError(
-      `OFPay simulator: ${name} "${amount}" is not a decimal amount in 元 such as "10000.00"`,
-    );
-  }
-}
-
-function nonNegative(value: number, name: string): number {
-  if (!(Number.isFinite(value) && value >= 0)) {
-    throw new ConfigurationError(`OFPay simulator: ${name} must be a number of 0 or more`);
-  }
-  return value;
-}
-
-function parseUrl(url: string, name: string): URL {
-  try {
-    return new URL(url);
-  } catch {
-    throw new ConfigurationError(`OFPay simulator: ${name} "${url}" is not a URL`);
-  }
 }

@@ -1,9 +1,13 @@
 /**
  * Callback (notification) delivery for the supplier simulators: POST a body to the merchant's URL
  * and retry, a few times at small intervals, until the merchant acknowledges it. Every attempt is
- * reported, so a test can check what the merchant saw and what it answered.
+ * reported, so a test can check what the merchant saw and what it answered. A simulator reads its
+ * retry options with {@link callbackRetrySettings} and numbers and logs its deliveries with a
+ * {@link CallbackRecorder}.
  */
 import { sleep } from "../runtime/clock.js";
+import { SimulatorLog } from "./simulator-lifecycle.js";
+import type { SimulatorCallbackAttempt, SimulatorCallbackRetryOptions } from "./simulator-types.js";
 
 /** One POST to deliver. */
 export interface CallbackPost {
@@ -63,6 +67,103 @@ export async function deliverCallback(
     }
   }
   return outcomes;
+}
+
+/** How often and how long a simulator tries one callback. */
+export interface CallbackRetrySettings {
+  /** Attempts in all, the first included. At least 1. */
+  attempts: number;
+  /** Pause between attempts, in milliseconds. */
+  intervalMs: number;
+  /** Deadline of one attempt, in milliseconds. */
+  timeoutMs: number;
+}
+
+/**
+ * Reads the callback retry options with their defaults: 4 attempts (at least 1, whole), 20 ms
+ * apart, 2000 ms each. `nonNegative` validates one option — it throws the simulator's own
+ * `ConfigurationError` — and returns it.
+ */
+export function callbackRetrySettings(
+  options: SimulatorCallbackRetryOptions,
+  nonNegative: (value: number, name: string) => number,
+): CallbackRetrySettings {
+  const attempts = Math.max(1, Math.floor(nonNegative(options.callbackAttempts ?? 4, "callbackAttempts")));
+  const intervalMs = nonNegative(options.callbackRetryIntervalMs ?? 20, "callbackRetryIntervalMs");
+  const timeoutMs = nonNegative(options.callbackTimeoutMs ?? 2000, "callbackTimeoutMs");
+  return { attempts, intervalMs, timeoutMs };
+}
+
+/** Settings of a {@link CallbackRecorder}. */
+export interface CallbackRecorderOptions<Entry> extends CallbackRetrySettings {
+  /** Whether an answer acknowledges a callback. */
+  isAcknowledged(status: number, reply: string): boolean;
+  /** Stops every delivery (the simulator's lifetime). */
+  signal: AbortSignal;
+  /** The `at` of each attempt: epoch milliseconds, from the simulator's clock. */
+  now(): number;
+  /** Makes the copies {@link CallbackRecorder.select} returns; a shallow copy by default. */
+  copy?: ((entry: Entry) => Entry) | undefined;
+}
+
+/** The fields a simulator adds to the shared ones of its callback attempts (`orderid`, `sta`, …). */
+export type VendorAttemptFields<Entry> = Omit<Entry, keyof SimulatorCallbackAttempt<string>>;
+
+/**
+ * A simulator's callback deliveries: numbers each delivery, delivers it with retries
+ * ({@link deliverCallback}) and logs every attempt.
+ */
+export class CallbackRecorder<Entry extends SimulatorCallbackAttempt<string>> {
+  readonly #options: CallbackRecorderOptions<Entry>;
+  readonly #log: SimulatorLog<Entry>;
+  #deliveries = 0;
+
+  constructor(options: CallbackRecorderOptions<Entry>) {
+    this.#options = options;
+    this.#log = new SimulatorLog<Entry>(options.copy);
+  }
+
+  /**
+   * Delivers `post` as a new delivery, sent for `reason`. Each attempt is logged as its outcome,
+   * the delivery's number and reason, the simulator's `fields()` (called once per attempt), the
+   * URL, content type and body, and the time. Resolves with this delivery's attempts.
+   */
+  async deliver(
+    post: CallbackPost,
+    reason: Entry["reason"],
+    fields: () => VendorAttemptFields<Entry>,
+  ): Promise<Entry[]> {
+    this.#deliveries += 1;
+    const deliveryId = this.#deliveries;
+    const entries: Entry[] = [];
+    await deliverCallback(post, {
+      attempts: this.#options.attempts,
+      intervalMs: this.#options.intervalMs,
+      timeoutMs: this.#options.timeoutMs,
+      isAcknowledged: this.#options.isAcknowledged,
+      signal: this.#options.signal,
+      onAttempt: (outcome) => {
+        const entry = {
+          ...outcome,
+          deliveryId,
+          reason,
+          ...fields(),
+          url: post.url,
+          contentType: post.contentType,
+          body: post.body,
+          at: this.#options.now(),
+        } as Entry;
+        this.#log.push(entry);
+        entries.push(entry);
+      },
+    });
+    return entries;
+  }
+
+  /** Copies of the logged attempts, oldest first; only those whose `field` is `value`, unless `value` is `undefined`. */
+  select<Field extends keyof Entry>(field: Field, value: Entry[Field] | undefined): Entry[] {
+    return this.#log.select(field, value);
+  }
 }
 
 async function attemptOnce(

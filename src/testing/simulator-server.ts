@@ -100,3 +100,45 @@ export function readRequestBody(
     });
   });
 }
+
+/**
+ * Sends a complete answer with `Content-Type` and `Content-Length`. Does nothing when the
+ * response or its socket is already destroyed (a fault dropped it, or the client went away).
+ */
+export function sendResponse(
+  response: ServerResponse,
+  status: number,
+  contentType: string,
+  body: string | Buffer,
+): void {
+  if (response.destroyed || response.socket?.destroyed) return;
+  response.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(body) });
+  response.end(body);
+}
+
+const PLAIN_TEXT = "text/plain; charset=utf-8";
+
+/** Answers 405 Method Not Allowed with `Allow: <allow>` (e.g. `"GET, POST"`) and a plain-text body of `contentType`. */
+export function sendMethodNotAllowed(
+  response: ServerResponse,
+  allow: string,
+  contentType = PLAIN_TEXT,
+): void {
+  response.setHeader("allow", allow);
+  sendResponse(response, 405, contentType, "Method Not Allowed");
+}
+
+/**
+ * Reads the body as {@link readRequestBody} does. When it exceeds the limit, answers 413 Request
+ * Entity Too Large (a plain-text body of `contentType`) and resolves `undefined`: the request is
+ * finished.
+ */
+export async function readBodyOr413(
+  request: IncomingMessage,
+  response: ServerResponse,
+  contentType = PLAIN_TEXT,
+): Promise<string | undefined> {
+  const body = await readRequestBody(request);
+  if (body === undefined) sendResponse(response, 413, contentType, "Request Entity Too Large");
+  return body;
+}

@@ -8,6 +8,7 @@ const entry = {
   "adapters/ofpay/index": "adapters/ofpay/index.ts",
   "adapters/chengquan/index": "adapters/chengquan/index.ts",
   "adapters/dtone/index": "adapters/dtone/index.ts",
+  "adapters/reloadly/index": "adapters/reloadly/index.ts",
   "testing/index": "src/testing/index.ts",
 };
 

@@ -12,9 +12,12 @@ export * from "./core/index.js";
 export {
   aesDecryptBase64,
   aesEncryptBase64,
+  type CachedToken,
   canonicalize,
   createHttpTransport,
   createRedactingLogger,
+  createTokenCache,
+  type FetchedToken,
   formatDateTime,
   type HttpTransportOptions,
   hash,
@@ -30,5 +33,10 @@ export {
   silentLogger,
   sortCharacters,
   systemClock,
+  TokenCache,
+  type TokenCacheOptions,
+  type TokenFetcher,
+  type TokenGetOptions,
+  type TokenKey,
 } from "./runtime/index.js";
 export * from "./stores/index.js";

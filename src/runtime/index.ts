@@ -6,4 +6,5 @@ export * from "./http-transport.js";
 export * from "./json.js";
 export * from "./logging.js";
 export * from "./signing.js";
+export * from "./token-cache.js";
 export * from "./vendor-errors.js";

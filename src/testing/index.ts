@@ -167,6 +167,39 @@ export {
   type OfpaySimulatorRequestRecord,
 } from "./ofpay-simulator-types.js";
 export {
+  createReloadlySimulator,
+  RELOADLY_SIGNATURE_HEADER,
+  RELOADLY_TIMESTAMP_HEADER,
+} from "./reloadly-simulator.js";
+export {
+  defaultReloadlyOutcome,
+  defaultReloadlySimulatorGiftProducts,
+  defaultReloadlySimulatorOperators,
+  RELOADLY_SIMULATOR_CLIENT_ID,
+  RELOADLY_SIMULATOR_CLIENT_SECRET,
+  RELOADLY_SIMULATOR_WEBHOOK_SECRET,
+  type ReloadlyOutcomeInput,
+  type ReloadlySimulatorGiftProduct,
+  type ReloadlySimulatorOperator,
+  type ReloadlySimulatorOutcome,
+} from "./reloadly-simulator-catalogue.js";
+export type {
+  ReloadlyFaultKind,
+  ReloadlyRequestFaultKind,
+  ReloadlySimulatedCard,
+  ReloadlySimulatedPin,
+  ReloadlySimulatedTransaction,
+  ReloadlySimulator,
+  ReloadlySimulatorEndpoint,
+  ReloadlySimulatorFault,
+  ReloadlySimulatorOptions,
+  ReloadlySimulatorRequestRecord,
+  ReloadlySimulatorWebhookSignature,
+  ReloadlyTokenRequestRecord,
+  ReloadlyTransactionStatus,
+  ReloadlyWebhookAttempt,
+} from "./reloadly-simulator-types.js";
+export {
   type CallbackSecrets,
   type SignedCallback,
   type SignedCallbackSupplier,

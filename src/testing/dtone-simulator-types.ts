@@ -9,8 +9,13 @@ import type {
   DtoneSimulatorOutcome,
   DtoneSimulatorProduct,
 } from "./dtone-simulator-catalogue.js";
-import type { CallbackAttemptOutcome } from "./simulator-callbacks.js";
-import type { PendingFault, ScriptedFault } from "./simulator-faults.js";
+import type { ScriptedFault, SharedRequestFaultKind } from "./simulator-faults.js";
+import type {
+  SimulatorCallbackAttempt,
+  SimulatorCallbackRetryOptions,
+  SimulatorRequestRecord,
+  SupplierSimulator,
+} from "./simulator-types.js";
 
 /** The simulator's endpoints (the names match the adapter's `DtoneEndpoint`, plus `transactions`). */
 export type DtoneSimulatorEndpoint =
@@ -41,15 +46,7 @@ export type DtoneSimulatorEndpoint =
  *
  * Every request fault also honours `delayMs` as a pause before it acts.
  */
-export type DtoneRequestFaultKind =
-  | "commit-then-drop"
-  | "drop-before-commit"
-  | "delay"
-  | "http-500"
-  | "html-gateway"
-  | "malformed-json"
-  | "rate-limit"
-  | "vendor-error";
+export type DtoneRequestFaultKind = SharedRequestFaultKind | "rate-limit" | "vendor-error";
 
 /**
  * Every fault kind: the request faults plus
@@ -132,7 +129,7 @@ export interface DtoneLedgerEntry {
 }
 
 /** One request, as {@link DtoneSimulator.requests} reports it. */
-export interface DtoneSimulatorRequestRecord {
+export interface DtoneSimulatorRequestRecord extends SimulatorRequestRecord<DtoneFaultKind> {
   endpoint: DtoneSimulatorEndpoint;
   httpMethod: string;
   /** The path and query, e.g. `/v1/transactions?external_id=M-1`. */
@@ -145,29 +142,26 @@ export interface DtoneSimulatorRequestRecord {
   transactionId?: string | undefined;
   /** The parsed JSON body, for POSTs with an object body. */
   body?: Readonly<Record<string, unknown>> | undefined;
-  /** The HTTP status sent; absent when the socket was dropped. */
-  httpStatus?: number | undefined;
   /** The DVS error code answered, if any. */
   errorCode?: number | undefined;
-  fault?: DtoneFaultKind | undefined;
-  at: number;
 }
 
-/** One callback delivery attempt. */
-export interface DtoneCallbackAttempt extends CallbackAttemptOutcome {
-  deliveryId: number;
-  /** `status`: a status change; `manual`: `sendCallback`; `duplicate`/`stale`: faults. */
-  reason: "status" | "manual" | "duplicate" | "stale";
+/**
+ * One callback delivery attempt. `reason`: `status`, a status change; `manual`, `sendCallback`;
+ * `duplicate`/`stale`, faults. No `contentType`: DT One callbacks are always `application/json`.
+ */
+export interface DtoneCallbackAttempt
+  extends Omit<SimulatorCallbackAttempt<"status" | "manual" | "duplicate" | "stale">, "contentType"> {
   externalId: string;
   /** The `status.message` sent. */
   transactionStatus: string;
-  url: string;
-  body: string;
-  at: number;
 }
 
-/** Options of `createDtoneSimulator`. Every option has a default. */
-export interface DtoneSimulatorOptions {
+/**
+ * Options of `createDtoneSimulator`. Every option has a default. A callback is acknowledged by any
+ * 2xx answer; until then it is retried (`callbackAttempts`, `callbackRetryIntervalMs`, `callbackTimeoutMs`).
+ */
+export interface DtoneSimulatorOptions extends SimulatorCallbackRetryOptions {
   apiKey?: string | undefined;
   apiSecret?: string | undefined;
   /** Default 0 (an ephemeral port); the host is always 127.0.0.1. */
@@ -201,38 +195,31 @@ export interface DtoneSimulatorOptions {
   insufficientBalanceHttpStatus?: number | undefined;
   /** How `GET /transactions?external_id=` answers an unknown id [?]: `404` (default, as the spec declares, with 1008004) or `empty-list` (`[]`). */
   transactionNotFound?: "404" | "empty-list" | undefined;
-  /** Callback attempts per delivery until a 2xx. Default 4. */
-  callbackAttempts?: number | undefined;
-  /** Pause between callback attempts. Default 20 ms. */
-  callbackRetryIntervalMs?: number | undefined;
-  /** Deadline of one callback attempt. Default 2000 ms. */
-  callbackTimeoutMs?: number | undefined;
   /** Decides each transaction's fate. Default `dtoneSandboxOutcome` (the sandbox suffixes). */
   outcome?: ((input: DtoneOutcomeInput) => DtoneSimulatorOutcome) | undefined;
   /** Timestamps. Timers use real time. Default the system clock. */
   clock?: Clock | undefined;
 }
 
-/** A running (or ready-to-start) DT One simulator. */
-export interface DtoneSimulator {
-  start(): Promise<void>;
-  /** Closes the server and every socket, cancels timers and callback deliveries. Idempotent. */
-  close(): Promise<void>;
+/**
+ * A running (or ready-to-start) DT One simulator. `orders()` reports transactions; `order()` and
+ * `callbacks()` take the `external_id`; `requests()` filters by endpoint. `setAutoSettle(false)`
+ * stops (and `true` resumes) automatic progression; `completeOrder` finishes a transaction by hand.
+ */
+export interface DtoneSimulator
+  extends SupplierSimulator<
+    DtoneSimulatedTransaction,
+    DtoneSimulatorRequestRecord,
+    DtoneCallbackAttempt,
+    DtoneSimulatorFault,
+    DtoneSimulatorEndpoint
+  > {
   /** The API base URL, `http://127.0.0.1:<port>/v1` (the adapter's `endpoint`). Throws before `start()`. */
   readonly url: string;
-  readonly port: number;
   readonly apiKey: string;
   /** The API secret (to configure the client under test; never logged). */
   readonly apiSecret: string;
 
-  /** Every transaction, oldest first. */
-  orders(): DtoneSimulatedTransaction[];
-  /** One transaction by `external_id`. */
-  order(externalId: string): DtoneSimulatedTransaction | undefined;
-  /** Requests received, oldest first; only those for `endpoint` when given. */
-  requests(endpoint?: DtoneSimulatorEndpoint): DtoneSimulatorRequestRecord[];
-  /** Callback attempts, oldest first; only those for `externalId` when given. */
-  callbacks(externalId?: string): DtoneCallbackAttempt[];
   /** Balance movements, oldest first; only those for `externalId` when given. */
   ledger(externalId?: string): DtoneLedgerEntry[];
   /** Available balance, a decimal string. */
@@ -257,11 +244,6 @@ export interface DtoneSimulator {
   completeOrder(externalId: string, status?: string): DtoneSimulatedTransaction;
   /** Reverses a COMPLETED transaction now (REVERSED, balance returned, callback). */
   reverseOrder(externalId: string): DtoneSimulatedTransaction;
-  /** Stops (or resumes) automatic progression. */
-  setAutoSettle(enabled: boolean): void;
-  injectFault(fault: DtoneSimulatorFault): void;
-  pendingFaults(): PendingFault<DtoneSimulatorFault>[];
-  clearFaults(): void;
   /**
    * POSTs the transaction's JSON to its callback URL (or `options.url`) now. `overrides` replace
    * top-level fields — e.g. a forged `status` — as an attacker could, since DVS callbacks are unsigned.
@@ -271,8 +253,6 @@ export interface DtoneSimulator {
     overrides?: Readonly<Record<string, unknown>>,
     options?: { url?: string },
   ): Promise<DtoneCallbackAttempt[]>;
-  /** Resolves when no timer, held answer or callback delivery is outstanding. */
-  idle(): Promise<void>;
 }
 
 export type { DtoneOutcomeInput, DtoneSimulatorOperator, DtoneSimulatorOutcome, DtoneSimulatorProduct };

@@ -56,9 +56,18 @@ import type {
   DtoneSimulatorOptions,
   DtoneSimulatorRequestRecord,
 } from "./dtone-simulator-types.js";
-import { deliverCallback } from "./simulator-callbacks.js";
-import { FaultQueue, faultMatchesMethod } from "./simulator-faults.js";
-import { type LoopbackServer, readRequestBody, startLoopbackServer } from "./simulator-server.js";
+import { callbackRetrySettings, deliverCallback } from "./simulator-callbacks.js";
+import {
+  FaultQueue,
+  type Http500Style,
+  QueryLag,
+  RequestFaults,
+  SHARED_REQUEST_FAULT_KINDS,
+  sendRetryAfter,
+} from "./simulator-faults.js";
+import { SimulatorLifecycle, SimulatorLog } from "./simulator-lifecycle.js";
+import { simulatorChecks } from "./simulator-options.js";
+import { readBodyOr413, sendMethodNotAllowed, sendResponse } from "./simulator-server.js";
 
 export type {
   DtoneCallbackAttempt,
@@ -102,28 +111,18 @@ interface ProductState extends DtoneSimulatorProduct {
   operator: DtoneSimulatorOperator;
 }
 
-interface TransactionState {
-  id: string;
-  externalId: string;
+/** A transaction: the fields reported as they are, plus amounts as `Money` and the simulator's own state. */
+interface TransactionState
+  extends Omit<
+    DtoneSimulatedTransaction,
+    "productId" | "productType" | "statusClass" | "source" | "destination" | "wholesale" | "cost"
+  > {
   product: ProductState;
-  mode: "async" | "sync";
-  status: string;
-  history: Array<{ status: string; at: number }>;
-  mobileNumber?: string | undefined;
-  accountNumber?: string | undefined;
-  calculationMode?: "SOURCE_AMOUNT" | "DESTINATION_AMOUNT" | undefined;
   source: Money;
   destination: Money;
   wholesale: Money;
   fee: Money;
   cost: Money;
-  pin?: { code: string; serial: string } | undefined;
-  operatorReference?: string | undefined;
-  callbackUrl?: string | undefined;
-  createdAt: number;
-  confirmedAt?: number | undefined;
-  finishedAt?: number | undefined;
-  confirmationExpiresAt: number;
   outcome: DtoneSimulatorOutcome;
   /** Set by a `reversal-after-success` fault. */
   reverseAfterMs?: number | undefined;
@@ -136,12 +135,7 @@ interface TransactionState {
 }
 
 const requestFaultKinds: ReadonlySet<string> = new Set<DtoneRequestFaultKind>([
-  "commit-then-drop",
-  "drop-before-commit",
-  "delay",
-  "http-500",
-  "html-gateway",
-  "malformed-json",
+  ...SHARED_REQUEST_FAULT_KINDS,
   "rate-limit",
   "vendor-error",
 ]);
@@ -214,10 +208,14 @@ const rangedTypes: ReadonlySet<DtoneProductType> = new Set([
   "RANGED_VALUE_PAYMENT",
 ]);
 
-const NGINX_502 =
-  "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n" +
-  "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
 const e164Pattern = /^\+[1-9]\d{6,14}$/;
+const JSON_TYPE = "application/json; charset=utf-8";
+const checks = simulatorChecks("DT One");
+const HTTP_500: Http500Style = {
+  defaultFormat: "json",
+  jsonContentType: JSON_TYPE,
+  textContentType: "text/plain; charset=utf-8",
+};
 
 /** The class of a status (`DECLINED-BARRED-CREDIT-PARTY` → `DECLINED`); `undefined` if unknown. */
 function classOfStatus(status: string): DtoneStatusClass | undefined {
@@ -240,28 +238,20 @@ export function createDtoneSimulator(options: DtoneSimulatorOptions = {}): Dtone
   const expectedAuthorization = `Basic ${Buffer.from(`${apiKey}:${apiSecret}`, "utf8").toString("base64")}`;
   const clock = options.clock ?? systemClock;
   const balanceUnit = options.balanceUnit ?? "USD";
-  const settleAfterMs = nonNegative(options.settleAfterMs ?? 30, "settleAfterMs");
-  const submitAfterMs = nonNegative(options.submitAfterMs ?? 5, "submitAfterMs");
+  const settleAfterMs = checks.nonNegative(options.settleAfterMs ?? 30, "settleAfterMs");
+  const submitAfterMs = checks.nonNegative(options.submitAfterMs ?? 5, "submitAfterMs");
   const sandboxDelaysMs = { 1: 3_000, 2: 20_000, 3: 300_000, ...options.sandboxDelaysMs };
-  for (const value of Object.values(sandboxDelaysMs)) nonNegative(value, "sandboxDelaysMs");
-  const reversalAfterMs = nonNegative(options.reversalAfterMs ?? 20, "reversalAfterMs");
-  const syncHoldMs = nonNegative(options.syncHoldMs ?? 180_000, "syncHoldMs");
-  const confirmationWindowMs = nonNegative(
+  for (const value of Object.values(sandboxDelaysMs)) checks.nonNegative(value, "sandboxDelaysMs");
+  const reversalAfterMs = checks.nonNegative(options.reversalAfterMs ?? 20, "reversalAfterMs");
+  const syncHoldMs = checks.nonNegative(options.syncHoldMs ?? 180_000, "syncHoldMs");
+  const confirmationWindowMs = checks.nonNegative(
     options.confirmationWindowMs ?? 15 * 60_000,
     "confirmationWindowMs",
   );
   const insufficientBalance = options.insufficientBalance ?? "error";
   const insufficientBalanceHttpStatus = options.insufficientBalanceHttpStatus ?? 400;
   const transactionNotFound = options.transactionNotFound ?? "404";
-  const callbackAttempts = Math.max(
-    1,
-    Math.floor(nonNegative(options.callbackAttempts ?? 4, "callbackAttempts")),
-  );
-  const callbackRetryIntervalMs = nonNegative(
-    options.callbackRetryIntervalMs ?? 20,
-    "callbackRetryIntervalMs",
-  );
-  const callbackTimeoutMs = nonNegative(options.callbackTimeoutMs ?? 2_000, "callbackTimeoutMs");
+  const callbackRetry = callbackRetrySettings(options, checks.nonNegative);
   const outcomeOf = options.outcome ?? dtoneSandboxOutcome;
 
   const operators = new Map<number, DtoneSimulatorOperator>();
@@ -294,56 +284,24 @@ export function createDtoneSimulator(options: DtoneSimulatorOptions = {}): Dtone
   let autoSettle = options.autoSettle ?? true;
   const transactions = new Map<string, TransactionState>(); // by external_id
   const transactionsById = new Map<string, TransactionState>();
-  const requestLog: DtoneSimulatorRequestRecord[] = [];
-  const callbackLog: DtoneCallbackAttempt[] = [];
-  const ledgerLog: DtoneLedgerEntry[] = [];
+  const lifecycle = new SimulatorLifecycle("DT One");
+  const requestLog = new SimulatorLog<DtoneSimulatorRequestRecord>();
+  const callbackLog = new SimulatorLog<DtoneCallbackAttempt>();
+  const ledgerLog = new SimulatorLog<DtoneLedgerEntry>();
   const faults = new FaultQueue<DtoneSimulatorFault>();
-  const notFoundLag = new Map<string, number>();
-  const work = new Set<Promise<unknown>>();
-  const timers = new Set<{ timer: NodeJS.Timeout; resolve: (fired: boolean) => void }>();
-  const lifetime = new AbortController();
-  let server: LoopbackServer | undefined;
-  let state: "new" | "starting" | "running" | "closed" = "new";
+  const requestFaults = new RequestFaults({
+    queue: faults,
+    kinds: requestFaultKinds,
+    orderOf: (fault) => fault.externalId,
+    http500: HTTP_500,
+    wait: (ms) => lifecycle.wait(ms),
+  });
+  /** Lagging lookups per `external_id` (`not-found-until`). */
+  const notFoundLag = new QueryLag();
   let transactionSequence = 0;
   let deliverySequence = 0;
 
   // ---- bookkeeping -------------------------------------------------------------------------
-
-  function track<T>(promise: Promise<T>): Promise<T> {
-    work.add(promise);
-    const remove = () => work.delete(promise);
-    promise.then(remove, remove);
-    return promise;
-  }
-
-  /** A real-time pause that `close()` (or `cancel`) ends early: `done` is true when it elapsed. */
-  function pause(ms: number): { done: Promise<boolean>; cancel(): void } {
-    if (state === "closed") return { done: Promise.resolve(false), cancel() {} };
-    let entry: { timer: NodeJS.Timeout; resolve: (fired: boolean) => void } | undefined;
-    const done = track(
-      new Promise<boolean>((resolve) => {
-        entry = {
-          resolve,
-          timer: setTimeout(() => {
-            if (entry) timers.delete(entry);
-            resolve(true);
-          }, ms),
-        };
-        timers.add(entry);
-      }),
-    );
-    return {
-      done,
-      cancel() {
-        if (!entry || !timers.has(entry)) return;
-        clearTimeout(entry.timer);
-        timers.delete(entry);
-        entry.resolve(false);
-      },
-    };
-  }
-
-  const wait = (ms: number) => pause(ms).done;
 
   function classOf(tx: TransactionState): DtoneStatusClass {
     return classOfStatus(tx.status) ?? "SUBMITTED";
@@ -640,11 +598,8 @@ export function createDtoneSimulator(options: DtoneSimulatorOptions = {}): Dtone
     response.on("error", () => {});
     const url = new URL(request.url ?? "/", "http://127.0.0.1");
     const method = request.method ?? "GET";
-    const raw = await readRequestBody(request);
-    if (raw === undefined) {
-      send(response, 413, "text/plain; charset=utf-8", "Request Entity Too Large");
-      return;
-    }
+    const raw = await readBodyOr413(request, response);
+    if (raw === undefined) return;
     const found = routeOf(method, url.pathname);
     const route = found && "endpoint" in found ? found : undefined;
     const body = raw.length > 0 ? parseObject(raw) : undefined;
@@ -662,16 +617,14 @@ export function createDtoneSimulator(options: DtoneSimulatorOptions = {}): Dtone
     record.externalId = externalIdOf(route, body, url);
     requestLog.push(record);
 
-    const reply = (status: number, value: unknown, headers: Record<string, string> = {}) => {
+    const reply = (status: number, value: unknown) => {
       record.httpStatus = status;
-      for (const [name, headerValue] of Object.entries(headers)) response.setHeader(name, headerValue);
-      send(response, status, "application/json; charset=utf-8", serializeDtoneJson(value));
+      sendResponse(response, status, JSON_TYPE, serializeDtoneJson(value));
     };
 
     if (found && "allow" in found) {
-      response.setHeader("allow", found.allow);
       record.httpStatus = 405;
-      send(response, 405, "text/plain; charset=utf-8", "Method Not Allowed");
+      sendMethodNotAllowed(response, found.allow);
       return;
     }
     if (route === undefined) {
@@ -680,51 +633,23 @@ export function createDtoneSimulator(options: DtoneSimulatorOptions = {}): Dtone
       return;
     }
 
-    const fault = faults.take(
-      (candidate) =>
-        requestFaultKinds.has(candidate.kind) &&
-        faultMatchesMethod(candidate, route.endpoint) &&
-        (candidate.externalId === undefined || candidate.externalId === record.externalId),
-    );
-    if (fault) {
-      record.fault = fault.kind;
-      if (fault.kind !== "delay" && fault.delayMs && !(await wait(fault.delayMs))) return;
-      switch (fault.kind) {
-        case "drop-before-commit":
-          request.socket.destroy();
-          return;
-        case "http-500":
-          record.httpStatus = 500;
-          if (fault.bodyFormat === "text")
-            send(response, 500, "text/plain; charset=utf-8", "Internal Server Error");
-          else
-            send(
-              response,
-              500,
-              "application/json; charset=utf-8",
-              '{"status":500,"error":"Internal Server Error"}',
-            );
-          return;
-        case "html-gateway":
-          record.httpStatus = 502;
-          send(response, 502, "text/html", NGINX_502);
-          return;
-        case "rate-limit":
-          record.errorCode = 1000429;
-          reply(429, errorsBody(1000429, "Too many requests"), { "retry-after": "1" });
-          return;
-        case "vendor-error": {
-          const code = fault.code ?? 1009001;
-          record.errorCode = code;
-          reply(
-            fault.httpStatus ?? 500,
-            errorsBody(code, fault.message ?? "Unexpected error, please contact our support team"),
-          );
-          return;
-        }
-        default:
-          break;
-      }
+    const exchange = { request, response, record };
+    const { fault, finished } = await requestFaults.open(exchange, route.endpoint, record.externalId);
+    if (finished) return;
+    if (fault?.kind === "rate-limit") {
+      record.httpStatus = 429;
+      record.errorCode = 1000429;
+      sendRetryAfter(response, 429, JSON_TYPE, serializeDtoneJson(errorsBody(1000429, "Too many requests")));
+      return;
+    }
+    if (fault?.kind === "vendor-error") {
+      const code = fault.code ?? 1009001;
+      record.errorCode = code;
+      reply(
+        fault.httpStatus ?? 500,
+        errorsBody(code, fault.message ?? "Unexpected error, please contact our support team"),
+      );
+      return;
     }
 
     let answer: Answer;
@@ -752,21 +677,34 @@ export function createDtoneSimulator(options: DtoneSimulatorOptions = {}): Dtone
       return;
     }
     if (answer.hold) await holdUntilFinal(answer.hold);
-    if (fault?.kind === "delay" && !(await wait(fault.delayMs ?? 1000))) return;
-    if (state === "closed") return;
+    if (fault?.kind === "delay" && !(await lifecycle.wait(fault.delayMs ?? 1000))) return;
+    if (lifecycle.closed) return;
     let text = serializeDtoneJson(answer.render());
     if (fault?.kind === "malformed-json") text = text.slice(0, Math.max(1, Math.floor(text.length / 2)));
     record.httpStatus = answer.status;
     for (const [name, value] of Object.entries(answer.headers ?? {})) response.setHeader(name, value);
-    send(response, answer.status, "application/json; charset=utf-8", text);
+    sendResponse(response, answer.status, JSON_TYPE, text);
   }
 
-  async function holdUntilFinal(tx: TransactionState): Promise<void> {
-    if (isFinal(tx)) return;
-    const timer = pause(syncHoldMs);
-    const finished = new Promise<void>((resolve) => tx.waiters.push(resolve));
-    await Promise.race([timer.done, finished]);
-    timer.cancel();
+  /**
+   * Holds a sync answer until the transaction is final, `syncHoldMs` passes or the simulator
+   * closes. The hold is tracked work, so `idle()` waits for it.
+   */
+  function holdUntilFinal(tx: TransactionState): Promise<void> {
+    if (isFinal(tx) || lifecycle.closed) return Promise.resolve();
+    const { signal } = lifecycle;
+    return lifecycle.track(
+      new Promise<void>((resolve) => {
+        const release = () => {
+          clearTimeout(timer);
+          signal.removeEventListener("abort", release);
+          resolve();
+        };
+        const timer = setTimeout(release, syncHoldMs);
+        signal.addEventListener("abort", release, { once: true });
+        tx.waiters.push(release);
+      }),
+    );
   }
 
   function run(route: Route, url: URL, body: Json | undefined, raw: string): Answer {
@@ -819,7 +757,8 @@ export function createDtoneSimulator(options: DtoneSimulatorOptions = {}): Dtone
         return cancel(transactionOrThrow(route.transactionId));
       case "transaction": {
         const tx = transactionOrThrow(route.transactionId);
-        if (lagging(tx.externalId)) throw new DtoneRejection(404, 1008004, "Transaction not found");
+        if (notFoundLag.lagging(tx.externalId))
+          throw new DtoneRejection(404, 1008004, "Transaction not found");
         return ok(() => transactionJson(tx, true));
       }
       case "transactions":
@@ -858,14 +797,6 @@ export function createDtoneSimulator(options: DtoneSimulatorOptions = {}): Dtone
     return tx;
   }
 
-  /** Whether a lookup of this transaction should answer "not found" (a `not-found-until` lag). */
-  function lagging(externalId: string): boolean {
-    const lag = notFoundLag.get(externalId) ?? 0;
-    if (lag <= 0) return false;
-    notFoundLag.set(externalId, lag - 1);
-    return true;
-  }
-
   function listTransactions(url: URL): Answer {
     const externalId = url.searchParams.get("external_id");
     const statusId = url.searchParams.get("status_id");
@@ -873,7 +804,7 @@ export function createDtoneSimulator(options: DtoneSimulatorOptions = {}): Dtone
     let list = [...transactions.values()];
     if (externalId !== null) {
       if (externalId.length === 0) throw new DtoneRejection(400, 1000400, "Bad Request");
-      list = list.filter((tx) => tx.externalId === externalId && !lagging(tx.externalId));
+      list = list.filter((tx) => tx.externalId === externalId && !notFoundLag.lagging(tx.externalId));
       if (list.length === 0) {
         if (transactionNotFound === "404") throw new DtoneRejection(404, 1008004, "Transaction not found");
         return { status: 200, render: () => [] };
@@ -980,7 +911,7 @@ export function createDtoneSimulator(options: DtoneSimulatorOptions = {}): Dtone
           (candidate.externalId === undefined || candidate.externalId === externalId),
       );
     const lag = attached("not-found-until");
-    if (lag) notFoundLag.set(externalId, lag.queries ?? 2);
+    if (lag) notFoundLag.start(externalId, lag.queries);
     const reversal = attached("reversal-after-success");
     if (reversal) tx.reverseAfterMs = reversal.delayMs ?? reversalAfterMs;
 
@@ -1095,17 +1026,17 @@ export function createDtoneSimulator(options: DtoneSimulatorOptions = {}): Dtone
 
   /** CONFIRMED → SUBMITTED → the outcome's final status, on real timers. */
   function schedule(tx: TransactionState): void {
-    if (!autoSettle || tx.scheduled || isFinal(tx) || classOf(tx) === "CREATED" || state === "closed") return;
+    if (!autoSettle || tx.scheduled || isFinal(tx) || classOf(tx) === "CREATED" || lifecycle.closed) return;
     tx.scheduled = true;
-    void track(
+    void lifecycle.track(
       (async () => {
         try {
           if (classOf(tx) === "CONFIRMED") {
-            if (!(await wait(Math.min(submitAfterMs, delayOf(tx.outcome))))) return;
+            if (!(await lifecycle.wait(Math.min(submitAfterMs, delayOf(tx.outcome))))) return;
             if (classOf(tx) === "CONFIRMED") setStatus(tx, "SUBMITTED");
           }
           if (tx.outcome.pending) return;
-          if (!(await wait(Math.max(0, delayOf(tx.outcome) - submitAfterMs)))) return;
+          if (!(await lifecycle.wait(Math.max(0, delayOf(tx.outcome) - submitAfterMs)))) return;
           if (!autoSettle || isFinal(tx)) return;
           finalize(tx, tx.outcome.status);
         } finally {
@@ -1128,14 +1059,17 @@ export function createDtoneSimulator(options: DtoneSimulatorOptions = {}): Dtone
     dispatch(tx, "status");
     if (statusClass === "COMPLETED") {
       const after = tx.reverseAfterMs ?? (tx.outcome.reverse ? reversalAfterMs : undefined);
-      if (after !== undefined) {
-        void track(
-          wait(after).then((fired) => {
-            if (fired && classOf(tx) === "COMPLETED") reverse(tx);
-          }),
-        );
-      }
+      if (after !== undefined) reverseLater(tx, after);
     }
+  }
+
+  /** Reverses the transaction `ms` from now, if it is still COMPLETED then. */
+  function reverseLater(tx: TransactionState, ms: number): void {
+    void lifecycle.track(
+      lifecycle.wait(ms).then((fired) => {
+        if (fired && classOf(tx) === "COMPLETED") reverse(tx);
+      }),
+    );
   }
 
   function reverse(tx: TransactionState): void {
@@ -1182,7 +1116,7 @@ export function createDtoneSimulator(options: DtoneSimulatorOptions = {}): Dtone
       }
       return attempts;
     };
-    return track(run());
+    return lifecycle.track(run());
   }
 
   async function deliver(
@@ -1200,12 +1134,10 @@ export function createDtoneSimulator(options: DtoneSimulatorOptions = {}): Dtone
     await deliverCallback(
       { url, body, contentType: "application/json" },
       {
-        attempts: callbackAttempts,
-        intervalMs: callbackRetryIntervalMs,
-        timeoutMs: callbackTimeoutMs,
+        ...callbackRetry,
         // DT One only needs a 2XX (§3); anything else is retried "several times".
         isAcknowledged: (httpStatus) => httpStatus >= 200 && httpStatus < 300,
-        signal: lifetime.signal,
+        signal: lifecycle.signal,
         onAttempt(outcome) {
           const attempt: DtoneCallbackAttempt = {
             ...outcome,
@@ -1233,43 +1165,13 @@ export function createDtoneSimulator(options: DtoneSimulatorOptions = {}): Dtone
     return tx;
   }
 
-  function running(): LoopbackServer {
-    if (!server || state !== "running") throw new Error("DT One simulator: not running (call start() first)");
-    return server;
-  }
-
   const simulator: DtoneSimulator = {
-    async start() {
-      if (state !== "new") throw new Error(`DT One simulator: start() called when ${state}`);
-      state = "starting";
-      try {
-        server = await startLoopbackServer(handle, { port: options.port });
-      } catch (error) {
-        state = "new";
-        throw error;
-      }
-      state = "running";
-    },
-
-    async close() {
-      if (state === "closed") return;
-      state = "closed";
-      lifetime.abort(new Error("the DT One simulator was closed"));
-      for (const entry of timers) {
-        clearTimeout(entry.timer);
-        entry.resolve(false);
-      }
-      timers.clear();
-      for (const tx of transactions.values()) for (const resolve of tx.waiters.splice(0)) resolve();
-      await server?.close();
-      await Promise.allSettled([...work]);
-    },
-
+    ...lifecycle.controls(handle, options),
     get url() {
-      return `${running().origin}${DTONE_SIMULATOR_BASE_PATH}`;
+      return `${lifecycle.running().origin}${DTONE_SIMULATOR_BASE_PATH}`;
     },
     get port() {
-      return running().port;
+      return lifecycle.running().port;
     },
     get apiKey() {
       return apiKey;
@@ -1283,18 +1185,9 @@ export function createDtoneSimulator(options: DtoneSimulatorOptions = {}): Dtone
       const tx = transactions.get(externalId);
       return tx ? snapshot(tx) : undefined;
     },
-    requests: (endpoint) =>
-      requestLog
-        .filter((record) => endpoint === undefined || record.endpoint === endpoint)
-        .map((record) => ({ ...record })),
-    callbacks: (externalId) =>
-      callbackLog
-        .filter((attempt) => externalId === undefined || attempt.externalId === externalId)
-        .map((attempt) => ({ ...attempt })),
-    ledger: (externalId) =>
-      ledgerLog
-        .filter((entry) => externalId === undefined || entry.externalId === externalId)
-        .map((entry) => ({ ...entry })),
+    requests: (endpoint) => requestLog.select("endpoint", endpoint),
+    callbacks: (externalId) => callbackLog.select("externalId", externalId),
+    ledger: (externalId) => ledgerLog.select("externalId", externalId),
     balance: () => available.amount,
     holding: () => holding.amount,
     setBalance(amount) {
@@ -1356,28 +1249,16 @@ export function createDtoneSimulator(options: DtoneSimulatorOptions = {}): Dtone
     },
 
     injectFault(fault) {
-      if (!faultKinds.has(fault.kind))
-        throw new RangeError(`DT One simulator: unknown fault kind "${fault.kind}"`);
-      if (fault.delayMs !== undefined && !(Number.isFinite(fault.delayMs) && fault.delayMs >= 0)) {
-        throw new RangeError("DT One simulator: delayMs must be 0 or more");
-      }
-      if (fault.queries !== undefined && !(Number.isSafeInteger(fault.queries) && fault.queries >= 0)) {
-        throw new RangeError("DT One simulator: queries must be a whole number of 0 or more");
-      }
+      checks.faultKind(faultKinds, fault);
+      checks.faultTiming(fault);
       const existing = fault.externalId === undefined ? undefined : transactions.get(fault.externalId);
       if (existing && fault.kind === "not-found-until") {
-        notFoundLag.set(existing.externalId, fault.queries ?? 2);
+        notFoundLag.start(existing.externalId, fault.queries);
         return;
       }
       if (existing && fault.kind === "reversal-after-success") {
         existing.reverseAfterMs = fault.delayMs ?? reversalAfterMs;
-        if (classOf(existing) === "COMPLETED") {
-          void track(
-            wait(existing.reverseAfterMs).then((fired) => {
-              if (fired && classOf(existing) === "COMPLETED") reverse(existing);
-            }),
-          );
-        }
+        if (classOf(existing) === "COMPLETED") reverseLater(existing, existing.reverseAfterMs);
         return;
       }
       faults.push(fault);
@@ -1398,22 +1279,12 @@ export function createDtoneSimulator(options: DtoneSimulatorOptions = {}): Dtone
       }
       return dispatch(tx, "manual", { ...transactionJson(tx, true), ...overrides }, url);
     },
-
-    async idle() {
-      while (work.size > 0) await Promise.allSettled([...work]);
-    },
   };
 
   return simulator;
 }
 
 // ---- helpers -----------------------------------------------------------------------------------
-
-function send(response: ServerResponse, status: number, contentType: string, body: string): void {
-  if (response.destroyed || response.socket?.destroyed) return;
-  response.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(body) });
-  response.end(body);
-}
 
 function parseObject(text: string): Json | undefined {
   try {
@@ -1460,13 +1331,6 @@ function amountOption(amount: string, name: string, unit = "USD"): Money {
       `DT One simulator: ${name}: "${amount}" is not a decimal amount such as "10000.00"`,
     );
   }
-}
-
-function nonNegative(value: number, name: string): number {
-  if (!(Number.isFinite(value) && value >= 0)) {
-    throw new ConfigurationError(`DT One simulator: ${name} must be a number of 0 or more`);
-  }
-  return value;
 }
 
 function scaledOf(text: string): { units: bigint; scale: number } {

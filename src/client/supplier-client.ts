@@ -72,7 +72,8 @@ export interface SupplierClientOptions {
    * poller's polls). Either one limit for every request — `{ requestsPerSecond, burst? }` or your
    * own {@link RateLimiter} (e.g. one shared by several processes) — or per endpoint:
    * `{ default?, placeOrder?, queryOrder?, listProducts?, getProduct?, getStock?, getBalance? }`,
-   * where a request takes a token from `default` and from its own endpoint's limit. Default: none.
+   * where a request takes a token from `default` and from its own endpoint's limit. Default: the
+   * adapter's `capabilities.publishedRateLimits` (none for most suppliers).
    */
   rateLimit?: RateLimitOptions | RateLimiter | EndpointRateLimits;
   /** A pino (or compatible) logger. Default: silent. Secrets are removed before it sees anything. */
@@ -198,7 +199,8 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new ConfigurationError("concurrency must be a whole number ≥ 1");
   const concurrencyLimit = pLimit(concurrency);
-  const limiters = resolveRateLimits(options.rateLimit);
+  // The supplier's published limits apply unless the merchant sets its own.
+  const limiters = resolveRateLimits(options.rateLimit ?? adapter.capabilities.publishedRateLimits);
   /** Every request to the supplier goes through here: the concurrency limit, then the rate limits. */
   const limit = <T>(operation: ClientOperation, run: () => Promise<T>): Promise<T> =>
     concurrencyLimit(async () => {

@@ -70,6 +70,20 @@ export interface AdapterContext {
  */
 export type DuplicateOrderIdBehaviour = "replay" | "reject" | "none";
 
+/** A request-rate limit: a token bucket of `burst` refilled at `requestsPerSecond`. */
+export interface RateLimitSpec {
+  requestsPerSecond: number;
+  burst?: number;
+}
+
+/** Rate limits by client operation; `default` applies to every request as well. */
+export type OperationRateLimits = Partial<
+  Record<
+    "default" | "placeOrder" | "queryOrder" | "listProducts" | "getProduct" | "getStock" | "getBalance",
+    RateLimitSpec
+  >
+>;
+
 /** What an adapter can do and how its supplier behaves. Declared, never assumed. */
 export interface AdapterCapabilities {
   duplicateOrderId: DuplicateOrderIdBehaviour;
@@ -92,6 +106,11 @@ export interface AdapterCapabilities {
    * safe. Only meaningful when `duplicateOrderId` is not `none`.
    */
   resendAfterNotFound: boolean;
+  /**
+   * The supplier's published request-rate limits (e.g. Tango's 1 request/second). The client
+   * enforces them unless it is given its own `rateLimit`.
+   */
+  publishedRateLimits?: OperationRateLimits;
 }
 
 /** A callback as it arrived: the raw bytes and headers. */

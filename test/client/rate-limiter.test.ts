@@ -76,3 +76,28 @@ describe("per-endpoint rate limits on the client", () => {
     ).toThrow(/unknown endpoint/);
   });
 });
+
+describe("published rate limits", () => {
+  it("apply by default, and the merchant's own rateLimit replaces them", async () => {
+    const { createSupplierClient } = await import("kaquan");
+    const { createFakeAdapter } = await import("./fake-adapter.js");
+    const fake = createFakeAdapter({ publishedRateLimits: { default: { requestsPerSecond: 20 } } });
+    const client = createSupplierClient({ adapter: fake.adapter, retry: { maxAttempts: 1 } });
+    const started = performance.now();
+    await Promise.all(Array.from({ length: 5 }, (_, index) => client.getProduct(String(index))));
+    // Five requests at 20/s with no burst need four intervals of 50 ms between the first and last.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(4 * 50 - 10);
+    let acquired = 0;
+    const own = createSupplierClient({
+      adapter: fake.adapter,
+      retry: { maxAttempts: 1 },
+      rateLimit: {
+        acquire: async () => {
+          acquired += 1;
+        },
+      },
+    });
+    await own.getProduct("1");
+    expect(acquired).toBe(1);
+  });
+});

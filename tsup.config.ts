@@ -9,6 +9,7 @@ const entry = {
   "adapters/chengquan/index": "adapters/chengquan/index.ts",
   "adapters/dtone/index": "adapters/dtone/index.ts",
   "adapters/reloadly/index": "adapters/reloadly/index.ts",
+  "adapters/tango/index": "adapters/tango/index.ts",
   "testing/index": "src/testing/index.ts",
 };
 

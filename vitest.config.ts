@@ -13,6 +13,7 @@ export default defineConfig({
       { find: /^kaquan\/adapters\/chengquan$/, replacement: from("./adapters/chengquan/index.ts") },
       { find: /^kaquan\/adapters\/dtone$/, replacement: from("./adapters/dtone/index.ts") },
       { find: /^kaquan\/adapters\/reloadly$/, replacement: from("./adapters/reloadly/index.ts") },
+      { find: /^kaquan\/adapters\/tango$/, replacement: from("./adapters/tango/index.ts") },
       { find: /^kaquan\/testing$/, replacement: from("./src/testing/index.ts") },
       { find: /^kaquan$/, replacement: from("./src/index.ts") },
     ],

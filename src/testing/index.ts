@@ -219,3 +219,25 @@ export {
   readRequestBody,
   startLoopbackServer,
 } from "./simulator-server.js";
+export {
+  createTangoSimulator,
+  TANGO_SIMULATOR_BASE_PATH,
+  type TangoFaultKind,
+  type TangoLedgerEntry,
+  type TangoRequestFaultKind,
+  type TangoSimulatedOrder,
+  type TangoSimulator,
+  type TangoSimulatorEndpoint,
+  type TangoSimulatorFault,
+  type TangoSimulatorOptions,
+  type TangoSimulatorOutcome,
+  type TangoSimulatorRequestRecord,
+} from "./tango-simulator.js";
+export {
+  defaultTangoSimulatorCatalogue,
+  TANGO_SIMULATOR_ACCOUNT,
+  TANGO_SIMULATOR_CUSTOMER,
+  TANGO_SIMULATOR_PLATFORM_KEY,
+  TANGO_SIMULATOR_PLATFORM_NAME,
+  type TangoSimulatorItem,
+} from "./tango-simulator-catalogue.js";

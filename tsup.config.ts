@@ -10,6 +10,7 @@ const entry = {
   "adapters/dtone/index": "adapters/dtone/index.ts",
   "adapters/reloadly/index": "adapters/reloadly/index.ts",
   "adapters/tango/index": "adapters/tango/index.ts",
+  "adapters/ding/index": "adapters/ding/index.ts",
   "testing/index": "src/testing/index.ts",
 };
 

@@ -46,6 +46,27 @@ export {
   runAdapterConformance,
 } from "./conformance.js";
 export {
+  createDingSimulator,
+  DING_SIMULATOR_BASE_PATH,
+  type DingFaultKind,
+  type DingLedgerEntry,
+  type DingRequestFaultKind,
+  type DingSimulatedTransfer,
+  type DingSimulator,
+  type DingSimulatorFault,
+  type DingSimulatorMethod,
+  type DingSimulatorOptions,
+  type DingSimulatorRequestRecord,
+} from "./ding-simulator.js";
+export {
+  DING_SIMULATOR_API_KEY,
+  type DingOutcomeInput,
+  type DingSimulatorOutcome,
+  type DingSimulatorProduct,
+  defaultDingSimulatorCatalogue,
+  dingDefaultOutcome,
+} from "./ding-simulator-catalogue.js";
+export {
   createDtoneSimulator,
   DTONE_SIMULATOR_BASE_PATH,
   type DtoneCallbackAttempt,

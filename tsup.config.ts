@@ -11,6 +11,7 @@ const entry = {
   "adapters/reloadly/index": "adapters/reloadly/index.ts",
   "adapters/tango/index": "adapters/tango/index.ts",
   "adapters/ding/index": "adapters/ding/index.ts",
+  "adapters/bitrefill/index": "adapters/bitrefill/index.ts",
   "testing/index": "src/testing/index.ts",
 };
 

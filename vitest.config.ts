@@ -15,6 +15,7 @@ export default defineConfig({
       { find: /^kaquan\/adapters\/reloadly$/, replacement: from("./adapters/reloadly/index.ts") },
       { find: /^kaquan\/adapters\/tango$/, replacement: from("./adapters/tango/index.ts") },
       { find: /^kaquan\/adapters\/ding$/, replacement: from("./adapters/ding/index.ts") },
+      { find: /^kaquan\/adapters\/bitrefill$/, replacement: from("./adapters/bitrefill/index.ts") },
       { find: /^kaquan\/testing$/, replacement: from("./src/testing/index.ts") },
       { find: /^kaquan$/, replacement: from("./src/index.ts") },
     ],

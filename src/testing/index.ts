@@ -4,6 +4,29 @@
  */
 
 export {
+  BITREFILL_SIMULATOR_BASE_PATH,
+  type BitrefillCallbackAttempt,
+  type BitrefillFaultKind,
+  type BitrefillLedgerEntry,
+  type BitrefillRequestFaultKind,
+  type BitrefillSimulatedInvoice,
+  type BitrefillSimulatedOrder,
+  type BitrefillSimulator,
+  type BitrefillSimulatorEndpoint,
+  type BitrefillSimulatorFault,
+  type BitrefillSimulatorOptions,
+  type BitrefillSimulatorProduct,
+  type BitrefillSimulatorRequestRecord,
+  type BitrefillUnitOutcome,
+  createBitrefillSimulator,
+} from "./bitrefill-simulator.js";
+export {
+  BITREFILL_SIMULATOR_API_KEY,
+  BITREFILL_SIMULATOR_BUSINESS_ID,
+  BITREFILL_SIMULATOR_BUSINESS_SECRET,
+  defaultBitrefillSimulatorCatalogue,
+} from "./bitrefill-simulator-catalogue.js";
+export {
   CHENGQUAN_SIMULATOR_PATHS,
   type ChengquanCallbackAttempt,
   type ChengquanFaultKind,

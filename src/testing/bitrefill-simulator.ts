@@ -540,7 +540,7 @@ export function createBitrefillSimulator(options: BitrefillSimulatorOptions = {}
       }
       case "order": {
         const order = ordersById.get(route.id ?? "");
-        if (!order || order.invoice.status !== "complete")
+        if (order?.invoice.status !== "complete")
           throw new BitrefillRejection(404, "order_not_found", "Order not found");
         return ok(envelope(`/orders/${order.id}`, orderJson(order, true)));
       }

@@ -16,7 +16,6 @@
 import {
   type AdapterCapabilities,
   type AdapterContext,
-  AuthenticationError,
   type Balance,
   type CallbackAck,
   type Card,
@@ -43,8 +42,9 @@ import {
 } from "../../src/core/index.js";
 import { guardCardDelivery } from "../../src/runtime/card-delivery.js";
 import { isoTime } from "../../src/runtime/clock.js";
-import { parseRetryAfter, unreadableResponseError } from "../../src/runtime/http-failures.js";
-import { parseJsonLossless, tryParseJson } from "../../src/runtime/json.js";
+import { parseRetryAfter } from "../../src/runtime/http-failures.js";
+import { tryParseJson } from "../../src/runtime/json.js";
+import { createJsonDecimals, readJsonAnswer, sendJson } from "../../src/runtime/json-api.js";
 import {
   classifyVendorError,
   type VendorErrorMeaning,
@@ -149,15 +149,10 @@ type CallResult =
 const supplier = "bitrefill";
 const idPattern = /^[A-Za-z0-9_.:-]{1,128}$/;
 const orderIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
-const decimalMarker = "\u0000bitrefill-decimal:";
-const markerPattern = /"\\u0000bitrefill-decimal:(-?\d+(?:\.\d+)?)"/g;
-
-/** JSON text in which {@link decimalPlaceholder}s are bare numbers with exactly their digits. */
-function serialize(value: unknown): string {
-  return JSON.stringify(value).replace(markerPattern, "$1");
-}
+/** {@link decimalPlaceholder}s are bare numbers with exactly their digits in the JSON text. */
+const decimals = createJsonDecimals("bitrefill", { signed: true, validate: false });
 function decimalPlaceholder(amount: string): string {
-  return `${decimalMarker}${amount}`;
+  return decimals.placeholder(amount);
 }
 
 /** Creates the Bitrefill adapter. Throws `ConfigurationError` for a missing credential or a bad option. */
@@ -236,18 +231,14 @@ export function createBitrefillAdapter(options: BitrefillAdapterOptions): Bitref
     context: AdapterContext,
     extra: { body?: Json; merchantOrderId?: string | undefined } = {},
   ): Promise<CallResult> {
-    const request: HttpRequest = {
+    const response = await sendJson(context, {
       method,
       url: `${base}${path}`,
-      headers: {
-        authorization,
-        accept: "application/json",
-        ...(extra.body ? { "content-type": "application/json" } : {}),
-      },
+      headers: { authorization },
+      body: extra.body,
+      serialize: decimals.serialize,
       operation: `bitrefill.${endpoint}`,
-      ...(extra.body ? { body: serialize(extra.body) } : {}),
-    };
-    const response = await context.http.send(request, { signal: context.signal });
+    });
     return readAnswer(response, endpoint, context, extra.merchantOrderId);
   }
 
@@ -264,63 +255,56 @@ export function createBitrefillAdapter(options: BitrefillAdapterOptions): Bitref
   ): CallResult {
     const operation = `bitrefill.${endpoint}`;
     const nowMs = context.clock.now();
-    if (response.status >= 200 && response.status < 300) {
-      try {
-        return { ok: true, value: unwrapBitrefill(parseJsonLossless(response.text)), response };
-      } catch {
-        throw unreadableResponseError(response, {
+    return readJsonAnswer<{ meaning: VendorErrorMeaning | undefined; error: KaquanError }>(response, {
+      supplier,
+      operation,
+      nowMs,
+      merchantOrderId,
+      unwrap: unwrapBitrefill,
+      credentialsRefused: "Bitrefill refused the credentials (check the API key)",
+      readRefusal: (body) => {
+        const parsed = bitrefillErrorSchema.safeParse(body);
+        if (!parsed.success) return undefined;
+        const { code, message } = parsed.data;
+        let meaning = classifyVendorError(errorTable, code, message);
+        if (meaning === undefined && response.status === 429) meaning = "rate_limited";
+        if (meaning === undefined && (response.status === 401 || response.status === 403))
+          meaning = "authentication";
+        const retryAfterMs = meaning === "rate_limited" ? rateLimitDelay(response.headers, nowMs) : undefined;
+        const error = vendorError(meaning, {
           supplier,
           operation,
-          nowMs,
+          vendorCode: code,
+          vendorMessage: message,
           merchantOrderId,
-          reason: "a body that is not JSON",
+          httpStatus: response.status,
+          requestId: response.headers["x-request-id"],
+          retryAfterMs,
         });
-      }
-    }
-    const parsed = bitrefillErrorSchema.safeParse(tryParseJson(response.text));
-    if (parsed.success) {
-      const { code, message } = parsed.data;
-      let meaning = classifyVendorError(errorTable, code, message);
-      if (meaning === undefined && response.status === 429) meaning = "rate_limited";
-      if (meaning === undefined && (response.status === 401 || response.status === 403))
-        meaning = "authentication";
-      const retryAfterMs = meaning === "rate_limited" ? rateLimitDelay(response.headers, nowMs) : undefined;
-      const error = vendorError(meaning, {
-        supplier,
-        operation,
-        vendorCode: code,
-        vendorMessage: message,
-        merchantOrderId,
-        httpStatus: response.status,
-        requestId: response.headers["x-request-id"],
-        retryAfterMs,
-      });
-      return { ok: false, meaning, error, response };
-    }
-    if (response.status === 401 || response.status === 403) {
-      throw new AuthenticationError(
-        `${operation}: HTTP ${response.status}; Bitrefill refused the credentials (check the API key)`,
-        { supplier, merchantOrderId, httpStatus: response.status },
-      );
-    }
-    if (response.status === 404) {
-      return {
-        ok: false,
-        meaning: "order_not_found",
-        error: vendorError("order_not_found", { supplier, operation, merchantOrderId, httpStatus: 404 }),
-        response,
-      };
-    }
-    if (response.status === 429) {
-      throw vendorError("rate_limited", {
-        supplier,
-        operation,
-        merchantOrderId,
-        httpStatus: 429,
-        retryAfterMs: rateLimitDelay(response.headers, nowMs),
-      });
-    }
-    throw unreadableResponseError(response, { supplier, operation, nowMs, merchantOrderId });
+        return { meaning, error };
+      },
+      readBareStatus: () => {
+        if (response.status === 404) {
+          const error = vendorError("order_not_found", {
+            supplier,
+            operation,
+            merchantOrderId,
+            httpStatus: 404,
+          });
+          return { meaning: "order_not_found", error };
+        }
+        if (response.status === 429) {
+          throw vendorError("rate_limited", {
+            supplier,
+            operation,
+            merchantOrderId,
+            httpStatus: 429,
+            retryAfterMs: rateLimitDelay(response.headers, nowMs),
+          });
+        }
+        return undefined;
+      },
+    });
   }
 
   /** `Retry-After`, else `X-RateLimit-Reset` (epoch seconds, or seconds from now when small) [?]. */

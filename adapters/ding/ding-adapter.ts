@@ -19,7 +19,6 @@ import {
   AuthenticationError,
   type Balance,
   ConfigurationError,
-  type HttpRequest,
   type HttpResponse,
   KaquanError,
   MalformedPayloadError,
@@ -37,8 +36,9 @@ import {
   ValidationError,
 } from "../../src/core/index.js";
 import { isoTime } from "../../src/runtime/clock.js";
-import { parseRetryAfter, unreadableResponseError } from "../../src/runtime/http-failures.js";
+import { unreadableResponseError } from "../../src/runtime/http-failures.js";
 import { parseJsonLossless } from "../../src/runtime/json.js";
+import { refusalRetryAfter, sendJson } from "../../src/runtime/json-api.js";
 import {
   classifyVendorError,
   type VendorErrorMeaning,
@@ -217,21 +217,16 @@ export function createDingAdapter(options: DingAdapterOptions): DingAdapter {
     extra: { query?: URLSearchParams; body?: Json; merchantOrderId?: string | undefined } = {},
   ): Promise<CallResult> {
     const query = extra.query && [...extra.query].length > 0 ? `?${extra.query.toString()}` : "";
-    const headers: Record<string, string> = {
-      api_key: apiKey,
-      accept: "application/json",
-      "user-agent": userAgent,
-    };
-    if (extra.body) headers["content-type"] = "application/json";
+    const headers: Record<string, string> = { api_key: apiKey, "user-agent": userAgent };
     if (sendCorrelationId && extra.merchantOrderId) headers["x-correlation-id"] = extra.merchantOrderId;
-    const request: HttpRequest = {
+    const response = await sendJson(context, {
       method: extra.body ? "POST" : "GET",
       url: `${base}${apiPath}/${method}${query}`,
       headers,
+      body: extra.body,
+      serialize: serializeDingJson,
       operation: `ding.${method}`,
-      ...(extra.body ? { body: serializeDingJson(extra.body) } : {}),
-    };
-    const response = await context.http.send(request, { signal: context.signal });
+    });
     return readAnswer(response, method, context, extra.merchantOrderId);
   }
 
@@ -308,10 +303,7 @@ export function createDingAdapter(options: DingAdapterOptions): DingAdapter {
       entries.length > 0
         ? entries.map((entry) => `${entry.code}${entry.context ? ` (${entry.context})` : ""}`).join(", ")
         : undefined;
-    const retryAfterMs =
-      response.status === 429 || meaning === "rate_limited"
-        ? parseRetryAfter(response.headers["retry-after"], nowMs)
-        : undefined;
+    const retryAfterMs = refusalRetryAfter(response, meaning, nowMs);
     const error = vendorError(meaning, {
       supplier,
       operation,

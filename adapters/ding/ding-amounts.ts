@@ -6,22 +6,20 @@
  * through `Number()`.
  */
 import { type Money, money, ValidationError } from "../../src/core/index.js";
+import { createJsonDecimals } from "../../src/runtime/json-api.js";
 
 const currencyPattern = /^[A-Z]{3}$/;
-const decimalPattern = /^-?\d+(\.\d+)?$/;
-/** A marker JSON.stringify leaves alone; {@link serializeDingJson} turns it into a bare number. */
-const decimalMarker = "\u0000ding-decimal:";
-const markerPattern = /"\\u0000ding-decimal:(-?\d+(?:\.\d+)?)"/g;
+/** Placeholders JSON.stringify leaves alone; {@link serializeDingJson} turns them into bare numbers. */
+const decimals = createJsonDecimals("ding", { signed: true });
 
 /** A placeholder for a decimal that must be sent as a JSON number with exactly these digits. */
 export function dingDecimal(amount: string): string {
-  if (!decimalPattern.test(amount)) throw new RangeError(`"${amount}" is not a decimal amount`);
-  return `${decimalMarker}${amount}`;
+  return decimals.placeholder(amount);
 }
 
 /** JSON text of a value, with every {@link dingDecimal} written as a bare JSON number. */
 export function serializeDingJson(value: unknown): string {
-  return JSON.stringify(value).replace(markerPattern, "$1");
+  return decimals.serialize(value);
 }
 
 /**

@@ -13,7 +13,6 @@ import {
   AbortedError,
   type AdapterCapabilities,
   type AdapterContext,
-  AuthenticationError,
   type Balance,
   type CallbackAck,
   type Card,
@@ -41,8 +40,8 @@ import {
 } from "../../src/core/index.js";
 import { guardCardDelivery } from "../../src/runtime/card-delivery.js";
 import { isoTime } from "../../src/runtime/clock.js";
-import { parseRetryAfter, unreadableResponseError } from "../../src/runtime/http-failures.js";
-import { parseJsonLossless, tryParseJson } from "../../src/runtime/json.js";
+import { tryParseJson } from "../../src/runtime/json.js";
+import { readJsonAnswer, refusalRetryAfter, sendJson } from "../../src/runtime/json-api.js";
 import {
   classifyVendorError,
   type VendorErrorMeaning,
@@ -276,19 +275,15 @@ export function createDtoneAdapter(options: DtoneAdapterOptions): DtoneAdapter {
         );
       }
     }
-    const request: HttpRequest = {
+    return sendJson(context, {
       method,
       url: `${base}${path}`,
-      headers: {
-        authorization,
-        accept: "application/json",
-        ...(extra.body ? { "content-type": "application/json" } : {}),
-      },
+      headers: { authorization },
+      body: extra.body,
+      serialize: serializeDtoneBody,
       operation: `dtone.${endpoint}`,
-      ...(extra.body ? { body: serializeDtoneBody(extra.body) } : {}),
-      ...(extra.timeoutMs !== undefined ? { timeoutMs: extra.timeoutMs } : {}),
-    };
-    return context.http.send(request, { signal: context.signal });
+      timeoutMs: extra.timeoutMs,
+    });
   }
 
   async function call(
@@ -315,51 +310,35 @@ export function createDtoneAdapter(options: DtoneAdapterOptions): DtoneAdapter {
   ): CallResult {
     const operation = `dtone.${endpoint}`;
     const nowMs = context.clock.now();
-    if (response.status >= 200 && response.status < 300) {
-      if (response.text.trim() === "") return { ok: true, value: undefined, response };
-      try {
-        return { ok: true, value: parseJsonLossless(response.text), response };
-      } catch {
-        throw unreadableResponseError(response, {
+    return readJsonAnswer(response, {
+      supplier,
+      operation,
+      nowMs,
+      merchantOrderId,
+      emptyBodyIsAnswer: true,
+      credentialsRefused: "DT One refused the API key and secret (check them and the environment)",
+      readRefusal: (body) => {
+        const parsed = dtoneErrorsSchema.safeParse(body);
+        if (!parsed.success) return undefined;
+        const entries = parsed.data.errors.map((entry) => ({
+          code: entry.code,
+          message: entry.message,
+          meaning: classifyVendorError(errorTable, entry.code, undefined),
+        }));
+        const chosen = entries.find((entry) => entry.meaning !== undefined) ?? entries[0]!;
+        const error = vendorError(chosen.meaning, {
           supplier,
           operation,
-          nowMs,
+          vendorCode: chosen.code,
+          vendorMessage: chosen.message,
           merchantOrderId,
-          reason: "a body that is not JSON",
+          httpStatus: response.status,
+          requestId: response.headers["x-request-id"],
+          retryAfterMs: refusalRetryAfter(response, chosen.meaning, nowMs),
         });
-      }
-    }
-    const parsed = dtoneErrorsSchema.safeParse(tryParseJson(response.text));
-    if (parsed.success) {
-      const entries = parsed.data.errors.map((entry) => ({
-        code: entry.code,
-        message: entry.message,
-        meaning: classifyVendorError(errorTable, entry.code, undefined),
-      }));
-      const chosen = entries.find((entry) => entry.meaning !== undefined) ?? entries[0]!;
-      const retryAfterMs =
-        response.status === 429 || chosen.meaning === "rate_limited"
-          ? parseRetryAfter(response.headers["retry-after"], nowMs)
-          : undefined;
-      const error = vendorError(chosen.meaning, {
-        supplier,
-        operation,
-        vendorCode: chosen.code,
-        vendorMessage: chosen.message,
-        merchantOrderId,
-        httpStatus: response.status,
-        requestId: response.headers["x-request-id"],
-        retryAfterMs,
-      });
-      return { ok: false, meaning: chosen.meaning, error, response };
-    }
-    if (response.status === 401 || response.status === 403) {
-      throw new AuthenticationError(
-        `${operation}: HTTP ${response.status}; DT One refused the API key and secret (check them and the environment)`,
-        { supplier, merchantOrderId, httpStatus: response.status },
-      );
-    }
-    throw unreadableResponseError(response, { supplier, operation, nowMs, merchantOrderId });
+        return { meaning: chosen.meaning, error };
+      },
+    });
   }
 
   function expect(result: CallResult): unknown {

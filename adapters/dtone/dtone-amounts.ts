@@ -5,22 +5,20 @@
  * spliced into the JSON text, never through `Number()`.
  */
 import { addMoney, type Money, money } from "../../src/core/index.js";
+import { createJsonDecimals } from "../../src/runtime/json-api.js";
 
 const currencyPattern = /^[A-Z]{3}$/;
-const decimalPattern = /^-?\d+(\.\d+)?$/;
-/** A marker JSON.stringify leaves alone; {@link serializeDtoneBody} turns it into a bare number. */
-const decimalMarker = "\u0000dtone-decimal:";
-const markerPattern = /"\\u0000dtone-decimal:(-?\d+(?:\.\d+)?)"/g;
+/** Placeholders JSON.stringify leaves alone; {@link serializeDtoneBody} turns them into bare numbers. */
+const decimals = createJsonDecimals("dtone", { signed: true });
 
 /** A placeholder for a decimal that must be sent as a JSON number with exactly these digits. */
 export function dtoneDecimal(amount: string): string {
-  if (!decimalPattern.test(amount)) throw new RangeError(`"${amount}" is not a decimal amount`);
-  return `${decimalMarker}${amount}`;
+  return decimals.placeholder(amount);
 }
 
 /** JSON text of a value, with every {@link dtoneDecimal} written as a bare JSON number. */
 export function serializeDtoneJson(value: unknown): string {
-  return JSON.stringify(value).replace(markerPattern, "$1");
+  return decimals.serialize(value);
 }
 
 /** JSON text of a request body, with every {@link dtoneDecimal} written as a bare JSON number. */

@@ -14,7 +14,6 @@
 import {
   type AdapterCapabilities,
   type AdapterContext,
-  AuthenticationError,
   type Balance,
   type Card,
   ConfigurationError,
@@ -42,8 +41,12 @@ import {
 } from "../../src/core/index.js";
 import { guardCardDelivery } from "../../src/runtime/card-delivery.js";
 import { isoTime } from "../../src/runtime/clock.js";
-import { parseRetryAfter, unreadableResponseError } from "../../src/runtime/http-failures.js";
-import { parseJsonLossless, tryParseJson } from "../../src/runtime/json.js";
+import {
+  createJsonDecimals,
+  readJsonAnswer,
+  refusalRetryAfter,
+  sendJson,
+} from "../../src/runtime/json-api.js";
 import { vendorError } from "../../src/runtime/vendor-errors.js";
 import {
   defaultTangoErrorCodes,
@@ -131,19 +134,16 @@ type CallResult =
 
 const supplier = "tango";
 const currencyPattern = /^[A-Z]{3}$/;
-const decimalPattern = /^\d+(\.\d+)?$/;
-const decimalMarker = "\u0000tango-decimal:";
-const markerPattern = /"\\u0000tango-decimal:(\d+(?:\.\d+)?)"/g;
+const decimals = createJsonDecimals("tango", { signed: false });
 
 /** JSON text with every decimal marker written as a bare JSON number, digits unchanged. */
 export function serializeTangoJson(value: unknown): string {
-  return JSON.stringify(value).replace(markerPattern, "$1");
+  return decimals.serialize(value);
 }
 
 /** A placeholder for a decimal that must be sent as a JSON number with exactly these digits. */
 export function tangoDecimal(amount: string): string {
-  if (!decimalPattern.test(amount)) throw new RangeError(`"${amount}" is not a decimal amount`);
-  return `${decimalMarker}${amount}`;
+  return decimals.placeholder(amount);
 }
 
 /** Creates the Tango Card adapter. Throws `ConfigurationError` for a missing credential or a bad option. */
@@ -211,18 +211,14 @@ export function createTangoAdapter(options: TangoAdapterOptions): SupplierAdapte
     context: AdapterContext,
     extra: { body?: Json; merchantOrderId?: string | undefined } = {},
   ): Promise<CallResult> {
-    const request: HttpRequest = {
+    const response = await sendJson(context, {
       method,
       url: `${base}${path}`,
-      headers: {
-        authorization,
-        accept: "application/json",
-        ...(extra.body ? { "content-type": "application/json" } : {}),
-      },
+      headers: { authorization },
+      body: extra.body,
+      serialize: serializeTangoJson,
       operation: `tango.${endpoint}`,
-      ...(extra.body ? { body: serializeTangoJson(extra.body) } : {}),
-    };
-    const response = await context.http.send(request, { signal: context.signal });
+    });
     return readAnswer(response, endpoint, context, extra.merchantOrderId);
   }
 
@@ -245,55 +241,40 @@ export function createTangoAdapter(options: TangoAdapterOptions): SupplierAdapte
   ): CallResult {
     const operation = `tango.${endpoint}`;
     const nowMs = context.clock.now();
-    if (response.status >= 200 && response.status < 300) {
-      if (response.text.trim() === "") return { ok: true, value: undefined, response };
-      try {
-        return { ok: true, value: parseJsonLossless(response.text), response };
-      } catch {
-        throw unreadableResponseError(response, {
+    return readJsonAnswer(response, {
+      supplier,
+      operation,
+      nowMs,
+      merchantOrderId,
+      emptyBodyIsAnswer: true,
+      credentialsRefused: "Tango refused the platform name and key (check them and the environment)",
+      readRefusal: (value) => {
+        const parsed = tangoErrorSchema.safeParse(value);
+        if (!parsed.success) return undefined;
+        const body = parsed.data;
+        const key = body.i18nKey ?? body.errors?.[0]?.i18nKey ?? body.errors?.[0]?.code;
+        const message = body.message ?? body.errors?.[0]?.message;
+        const meaning = meaningOf(key);
+        const details = {
           supplier,
-          operation,
-          nowMs,
           merchantOrderId,
-          reason: "a body that is not JSON",
-        });
-      }
-    }
-    const parsed = tangoErrorSchema.safeParse(tryParseJson(response.text));
-    if (parsed.success) {
-      const body = parsed.data;
-      const key = body.i18nKey ?? body.errors?.[0]?.i18nKey ?? body.errors?.[0]?.code;
-      const message = body.message ?? body.errors?.[0]?.message;
-      const meaning = meaningOf(key);
-      const details = {
-        supplier,
-        merchantOrderId,
-        vendorCode: key,
-        vendorMessage: message,
-        httpStatus: response.status,
-        requestId: body.requestId ?? response.headers["x-request-id"],
-      };
-      if (meaning === "in_process") {
-        const error = new NoAnswerError(
-          `${operation}: Tango says an order with this externalRefID is still in process; the outcome is unknown until it is queried`,
-          details,
-        );
-        return { ok: false, meaning, error, response };
-      }
-      const retryAfterMs =
-        response.status === 429 || meaning === "rate_limited"
-          ? parseRetryAfter(response.headers["retry-after"], nowMs)
-          : undefined;
-      const error = vendorError(meaning, { ...details, operation, retryAfterMs });
-      return { ok: false, meaning, error, response };
-    }
-    if (response.status === 401 || response.status === 403) {
-      throw new AuthenticationError(
-        `${operation}: HTTP ${response.status}; Tango refused the platform name and key (check them and the environment)`,
-        { supplier, merchantOrderId, httpStatus: response.status },
-      );
-    }
-    throw unreadableResponseError(response, { supplier, operation, nowMs, merchantOrderId });
+          vendorCode: key,
+          vendorMessage: message,
+          httpStatus: response.status,
+          requestId: body.requestId ?? response.headers["x-request-id"],
+        };
+        if (meaning === "in_process") {
+          const error = new NoAnswerError(
+            `${operation}: Tango says an order with this externalRefID is still in process; the outcome is unknown until it is queried`,
+            details,
+          );
+          return { meaning, error };
+        }
+        const retryAfterMs = refusalRetryAfter(response, meaning, nowMs);
+        const error = vendorError(meaning, { ...details, operation, retryAfterMs });
+        return { meaning, error };
+      },
+    });
   }
 
   function expect(result: CallResult): unknown {

@@ -4,6 +4,7 @@ export * from "./clock.js";
 export * from "./http-failures.js";
 export * from "./http-transport.js";
 export * from "./json.js";
+export * from "./json-api.js";
 export * from "./logging.js";
 export * from "./signing.js";
 export * from "./token-cache.js";

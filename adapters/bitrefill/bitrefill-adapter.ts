@@ -13,6 +13,7 @@
  * parameter of the per-invoice `webhook_url`) so a lost answer can be found again by listing
  * recent invoices (docs/adapters/bitrefill.md).
  */
+
 import {
   type AdapterCapabilities,
   type AdapterContext,
@@ -51,6 +52,7 @@ import {
   type VendorErrorTable,
   vendorError,
 } from "../../src/runtime/vendor-errors.js";
+import { type PayloadSchema, parseVendorPayload } from "../../src/runtime/vendor-payload.js";
 import {
   BITREFILL_PACKAGE_SEPARATOR,
   bitrefillFailureCodes,
@@ -321,23 +323,8 @@ export function createBitrefillAdapter(options: BitrefillAdapterOptions): Bitref
     return result.value;
   }
 
-  function parseWith<T>(
-    schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } },
-    value: unknown,
-    what: string,
-    merchantOrderId?: string,
-  ): T {
-    const parsed = schema.safeParse(value);
-    if (!parsed.success) {
-      throw new MalformedPayloadError(
-        `bitrefill: the ${what} in the answer does not have the expected fields`,
-        {
-          supplier,
-          merchantOrderId,
-        },
-      );
-    }
-    return parsed.data;
+  function parseWith<T>(schema: PayloadSchema<T>, value: unknown, what: string, merchantOrderId?: string): T {
+    return parseVendorPayload(schema, value, { supplier: supplier, what, merchantOrderId });
   }
 
   function readMoney(amount: unknown, currency: string | undefined, field: string): Money | undefined {

@@ -13,6 +13,7 @@
  *
  * Facts Ding has not published are options with documented defaults (docs/adapters/ding.md).
  */
+
 import {
   type AdapterCapabilities,
   type AdapterContext,
@@ -45,6 +46,7 @@ import {
   type VendorErrorTable,
   vendorError,
 } from "../../src/runtime/vendor-errors.js";
+import { type PayloadSchema, parseVendorPayload } from "../../src/runtime/vendor-payload.js";
 import { dingDecimal, dingMoney, dingSendValue, serializeDingJson } from "./ding-amounts.js";
 import {
   DING_RESULT_SUCCESS,
@@ -322,20 +324,8 @@ export function createDingAdapter(options: DingAdapterOptions): DingAdapter {
     return result.value;
   }
 
-  function parseWith<T>(
-    schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } },
-    value: unknown,
-    what: string,
-    merchantOrderId?: string,
-  ): T {
-    const parsed = schema.safeParse(value);
-    if (!parsed.success) {
-      throw new MalformedPayloadError(`ding: the ${what} in the answer does not have the documented fields`, {
-        supplier,
-        merchantOrderId,
-      });
-    }
-    return parsed.data;
+  function parseWith<T>(schema: PayloadSchema<T>, value: unknown, what: string, merchantOrderId?: string): T {
+    return parseVendorPayload(schema, value, { supplier: supplier, what, merchantOrderId });
   }
 
   function readMoney(amount: unknown, currency: string | undefined, field: string): Money | undefined {

@@ -9,6 +9,7 @@
  * the numeric status ids, a callback signature (none known), the HTTP status of error 1006001,
  * the rate limits, and the confirmation window.
  */
+
 import {
   AbortedError,
   type AdapterCapabilities,
@@ -48,6 +49,7 @@ import {
   type VendorErrorTable,
   vendorError,
 } from "../../src/runtime/vendor-errors.js";
+import { type PayloadSchema, parseVendorPayload } from "../../src/runtime/vendor-payload.js";
 import { dtoneDecimal, dtoneMoney, dtoneWholesaleCost, serializeDtoneBody } from "./dtone-amounts.js";
 import {
   type DtoneProductType,
@@ -346,23 +348,8 @@ export function createDtoneAdapter(options: DtoneAdapterOptions): DtoneAdapter {
     return result.value;
   }
 
-  function parseWith<T>(
-    schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } },
-    value: unknown,
-    what: string,
-    merchantOrderId?: string,
-  ): T {
-    const parsed = schema.safeParse(value);
-    if (!parsed.success) {
-      throw new MalformedPayloadError(
-        `dtone: the ${what} in the answer does not have the documented fields`,
-        {
-          supplier,
-          merchantOrderId,
-        },
-      );
-    }
-    return parsed.data;
+  function parseWith<T>(schema: PayloadSchema<T>, value: unknown, what: string, merchantOrderId?: string): T {
+    return parseVendorPayload(schema, value, { supplier: supplier, what, merchantOrderId });
   }
 
   function readMoney(amount: unknown, unit: string | undefined, field: string): Money | undefined {

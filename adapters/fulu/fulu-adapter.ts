@@ -8,6 +8,7 @@
  * (§1.9, documented for the legacy API only), and the callback body format (§1.7 [?]: both JSON
  * and form bodies are accepted).
  */
+
 import {
   type AccountFieldSpec,
   type AdapterCapabilities,
@@ -47,6 +48,7 @@ import {
   type VendorErrorTable,
   vendorError,
 } from "../../src/runtime/vendor-errors.js";
+import { type PayloadSchema, parseVendorPayload } from "../../src/runtime/vendor-payload.js";
 import { decryptFuluCardField } from "./fulu-cards.js";
 import {
   buildFuluRequestBody,
@@ -293,20 +295,8 @@ export function createFuluAdapter(options: FuluAdapterOptions): FuluAdapter {
     return result.result;
   }
 
-  function parseWith<T>(
-    schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } },
-    value: unknown,
-    what: string,
-    merchantOrderId?: string,
-  ): T {
-    const parsed = schema.safeParse(value);
-    if (!parsed.success) {
-      throw new MalformedPayloadError(`fulu: the ${what} in the answer does not have the documented fields`, {
-        supplier: "fulu",
-        merchantOrderId,
-      });
-    }
-    return parsed.data;
+  function parseWith<T>(schema: PayloadSchema<T>, value: unknown, what: string, merchantOrderId?: string): T {
+    return parseVendorPayload(schema, value, { supplier: "fulu", what, merchantOrderId });
   }
 
   function toMoney(value: string | undefined, field: string): Money | undefined {

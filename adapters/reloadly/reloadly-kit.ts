@@ -2,6 +2,7 @@
  * Helpers the Reloadly airtime and gift-card halves share: reading answers into typed values,
  * exact money from vendor numbers, JSON bodies that carry decimals without a float, timestamps.
  */
+
 import {
   type AdapterContext,
   KaquanError,
@@ -12,6 +13,7 @@ import {
   type OrderStatus,
 } from "../../src/core/index.js";
 import { formatDateTime, parseDateTime } from "../../src/runtime/clock.js";
+import { type PayloadSchema, parseVendorPayload } from "../../src/runtime/vendor-payload.js";
 import type { ReloadlyAnswer, ReloadlyConnection } from "./reloadly-connection.js";
 
 /** What both halves are given. */
@@ -32,22 +34,12 @@ export function expectOk(answer: ReloadlyAnswer): unknown {
 /** Parses with a schema or throws `MalformedPayloadError` naming what was expected. */
 export function parseWith<T>(
   kit: ReloadlyKit,
-  schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } },
+  schema: PayloadSchema<T>,
   value: unknown,
   what: string,
   merchantOrderId?: string,
 ): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    throw new MalformedPayloadError(
-      `${kit.supplier}: the ${what} in the answer does not have the documented fields`,
-      {
-        supplier: kit.supplier,
-        merchantOrderId,
-      },
-    );
-  }
-  return parsed.data;
+  return parseVendorPayload(schema, value, { supplier: kit.supplier, what, merchantOrderId });
 }
 
 /** Exact money from a vendor decimal (a JSON number kept as text, or a string). */

@@ -11,6 +11,7 @@
  * Facts Tango has not published clearly are options with documented defaults
  * (docs/adapters/tango.md): the status enum, most error keys, the `externalRefID` alphabet.
  */
+
 import {
   type AdapterCapabilities,
   type AdapterContext,
@@ -48,6 +49,7 @@ import {
   sendJson,
 } from "../../src/runtime/json-api.js";
 import { vendorError } from "../../src/runtime/vendor-errors.js";
+import { type PayloadSchema, parseVendorPayload } from "../../src/runtime/vendor-payload.js";
 import {
   defaultTangoErrorCodes,
   TANGO_VALUE_TYPES,
@@ -282,23 +284,8 @@ export function createTangoAdapter(options: TangoAdapterOptions): SupplierAdapte
     return result.value;
   }
 
-  function parseWith<T>(
-    schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } },
-    value: unknown,
-    what: string,
-    merchantOrderId?: string,
-  ): T {
-    const parsed = schema.safeParse(value);
-    if (!parsed.success) {
-      throw new MalformedPayloadError(
-        `tango: the ${what} in the answer does not have the documented fields`,
-        {
-          supplier,
-          merchantOrderId,
-        },
-      );
-    }
-    return parsed.data;
+  function parseWith<T>(schema: PayloadSchema<T>, value: unknown, what: string, merchantOrderId?: string): T {
+    return parseVendorPayload(schema, value, { supplier: supplier, what, merchantOrderId });
   }
 
   function readMoney(amount: unknown, currency: string | undefined, field: string): Money | undefined {

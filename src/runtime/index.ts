@@ -9,3 +9,4 @@ export * from "./logging.js";
 export * from "./signing.js";
 export * from "./token-cache.js";
 export * from "./vendor-errors.js";
+export * from "./vendor-payload.js";

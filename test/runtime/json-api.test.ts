@@ -65,3 +65,27 @@ describe("createJsonDecimals", () => {
     ).toBe('{"v":-1.5}');
   });
 });
+
+describe("parseVendorPayload", () => {
+  it("returns parsed data, or a MalformedPayloadError that never echoes the payload", async () => {
+    const { z } = await import("zod");
+    const { parseVendorPayload } = await import("../../src/runtime/vendor-payload.js");
+    const { MalformedPayloadError } = await import("kaquan");
+    const schema = z.object({ id: z.string() });
+    expect(parseVendorPayload(schema, { id: "A" }, { supplier: "demo", what: "order" })).toEqual({ id: "A" });
+    let caught: unknown;
+    try {
+      parseVendorPayload(
+        schema,
+        { pin: "SECRET-PIN-1234" },
+        { supplier: "demo", what: "order", merchantOrderId: "M1" },
+      );
+    } catch (error) {
+      caught = error;
+    }
+    expect(MalformedPayloadError.isInstance(caught)).toBe(true);
+    expect((caught as MalformedPayloadError).failureClass).toBe("sent_no_answer");
+    expect(JSON.stringify(caught)).not.toContain("SECRET-PIN");
+    expect((caught as Error).message).toBe("demo: the order in the answer does not have the expected fields");
+  });
+});

@@ -576,6 +576,19 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
       const record = await store.get(key);
       if (record && record.sends === 0) {
         await store.release(key, record.fingerprint); // it never left: the id may be used again
+      } else if (error.code === "idempotency_conflict") {
+        // The supplier holds a different order under this id (e.g. a replayed externalRefID). That
+        // order is real and may be fulfilled: never record it failed, never re-send; flag it.
+        await saveUpdate(
+          key,
+          {
+            merchantOrderId: request.merchantOrderId,
+            status: "unknown",
+            source: "local",
+            unknownReason: "the supplier holds a different order under this id; resolve it by hand",
+          },
+          { resendable: false },
+        );
       } else if (error.failureClass === "rejected") {
         await saveUpdate(
           key,

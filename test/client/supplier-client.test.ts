@@ -328,3 +328,21 @@ describe("secrets", () => {
     for (const line of lines) expect(line).not.toContain("FAKE-SECRET-VALUE-0001");
   });
 });
+
+describe("an id conflict reported by the supplier", () => {
+  it("is thrown, never recorded as failed, and never re-sent", async () => {
+    const { IdempotencyConflictError: Conflict } = await import("kaquan");
+    class SupplierConflict extends Conflict {
+      static override readonly errorName: string = "SupplierConflict";
+      override readonly failureClass = "rejected" as const;
+    }
+    const fake = createFakeAdapter();
+    fake.placeSteps.push(() => new SupplierConflict("another order under this id"));
+    const supplier = client(fake);
+    await expect(supplier.placeOrder(request)).rejects.toSatisfy((error) => Conflict.isInstance(error));
+    const stored = await supplier.getStoredOrder("M-1");
+    expect(stored?.status).toBe("unknown");
+    expect(stored?.unknownReason).toMatch(/different order/);
+    expect(fake.calls.place).toBe(1);
+  });
+});

@@ -1,4 +1,10 @@
-import { AuthenticationError, type HttpResponse, NoAnswerError, RateLimitError } from "kaquan";
+import {
+  AuthenticationError,
+  type HttpResponse,
+  MalformedPayloadError,
+  NoAnswerError,
+  RateLimitError,
+} from "kaquan";
 import { describe, expect, it } from "vitest";
 import { createJsonDecimals, readJsonAnswer } from "../../src/runtime/json-api.js";
 
@@ -70,7 +76,6 @@ describe("parseVendorPayload", () => {
   it("returns parsed data, or a MalformedPayloadError that never echoes the payload", async () => {
     const { z } = await import("zod");
     const { parseVendorPayload } = await import("../../src/runtime/vendor-payload.js");
-    const { MalformedPayloadError } = await import("kaquan");
     const schema = z.object({ id: z.string() });
     expect(parseVendorPayload(schema, { id: "A" }, { supplier: "demo", what: "order" })).toEqual({ id: "A" });
     let caught: unknown;

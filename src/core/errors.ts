@@ -316,6 +316,57 @@ export class RequestRejectedError extends RejectedError {
   override readonly code: string = "request_rejected";
 }
 
+// ---- Health and routing --------------------------------------------------------------------
+
+/**
+ * The supplier's circuit breaker is open: recent requests failed, so kaquan did not send this one
+ * (nothing left the process). `retryAfterMs` says when the breaker lets a probe through.
+ */
+export class CircuitOpenError extends KaquanError {
+  static override readonly errorName: string = "CircuitOpenError";
+  override readonly code: string = "circuit_open";
+  override readonly failureClass: FailureClass = "not_sent";
+  override readonly retry: RetryHint = "same-id";
+}
+
+/** What one supplier said (or why it was skipped) when a router tried to place an order. */
+export interface RouteAttemptSummary {
+  readonly supplier: string;
+  /** The order id sent to this supplier (absent when it was skipped before sending). */
+  readonly supplierOrderId?: string | undefined;
+  /** `skipped`: never sent (admission, breaker, stock, cost); `rejected`: the supplier refused. */
+  readonly outcome: "skipped" | "rejected";
+  /** A stable code: the error's code (`out_of_stock`, `circuit_open`, …) or the skip rule. */
+  readonly code: string;
+  readonly message: string;
+}
+
+/**
+ * No supplier could take the order: every offer was skipped or definitively refused it. Nothing
+ * was fulfilled; `routeAttempts` lists every supplier and its reason. Placing the same id again
+ * returns this outcome; a new attempt needs a new `merchantOrderId`.
+ */
+export class NoSupplierAvailableError extends KaquanError {
+  static override readonly errorName: string = "NoSupplierAvailableError";
+  override readonly code: string = "no_supplier_available";
+  override readonly failureClass: FailureClass = "rejected";
+  override readonly retry: RetryHint = "new-id";
+  readonly routeAttempts: readonly RouteAttemptSummary[];
+
+  constructor(
+    message: string,
+    routeAttempts: readonly RouteAttemptSummary[],
+    options: KaquanErrorOptions = {},
+  ) {
+    super(message, options);
+    this.routeAttempts = routeAttempts;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), routeAttempts: this.routeAttempts };
+  }
+}
+
 // ---- Callback errors -------------------------------------------------------------------------
 
 /** A callback's signature did not verify (or could not be checked). It was not applied. */

@@ -9,6 +9,7 @@ export * from "./adapter-kit/index.js";
 export * from "./callbacks/index.js";
 export * from "./client/index.js";
 export * from "./core/index.js";
+export * from "./routing/index.js";
 export {
   aesDecryptBase64,
   aesEncryptBase64,

@@ -8,7 +8,6 @@
  * 2. an ambiguous failure is `unknown`, resolved by query — never `failed`;
  * 4. nothing secret reaches a log line or an error (redacting logger, allow-listed errors).
  */
-import { createHash } from "node:crypto";
 import pLimit from "p-limit";
 import {
   AbortedError,
@@ -49,6 +48,7 @@ import { createHttpTransport, type HttpTransportOptions } from "../runtime/http-
 import { createRedactingLogger } from "../runtime/logging.js";
 import type { IdempotencyStore, OrderRecord } from "../stores/idempotency-store.js";
 import { MemoryIdempotencyStore } from "../stores/memory-store.js";
+import { requestFingerprint } from "./fingerprint.js";
 import { createTokenBucket, type RateLimiter, type RateLimitOptions } from "./rate-limiter.js";
 import {
   type ResolvedRetryOptions,
@@ -256,7 +256,7 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
   }
 
   function fingerprintOf(request: OrderRequest): string {
-    return createHash("sha256").update(stableStringify(request)).digest("hex");
+    return requestFingerprint(request);
   }
 
   /** Applies an update through the reducer, atomically in the store, and returns the stored record. */
@@ -988,16 +988,4 @@ function requireText(value: unknown, field: string): void {
       { path: field, message: `pass the supplier's ${field}` },
     ]);
   }
-}
-
-/** JSON with object keys sorted, so equal requests fingerprint equally. */
-function stableStringify(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, child]) => child !== undefined)
-      .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0));
-    return `{${entries.map(([key, child]) => `${JSON.stringify(key)}:${stableStringify(child)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
 }

@@ -1,0 +1,4 @@
+export * from "./fail-over-rules.js";
+export * from "./route-table.js";
+export * from "./routing-strategy.js";
+export * from "./supplier-router.js";

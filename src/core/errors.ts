@@ -316,6 +316,20 @@ export class RequestRejectedError extends RejectedError {
   override readonly code: string = "request_rejected";
 }
 
+// ---- Stores ----------------------------------------------------------------------------------
+
+/**
+ * The shared store (e.g. Redis) could not be reached or did not answer in time. kaquan fails
+ * closed: an order whose write-ahead claim cannot be recorded is not sent, and a callback whose
+ * dedupe claim cannot be taken is not applied (the supplier retries it).
+ */
+export class StoreUnavailableError extends KaquanError {
+  static override readonly errorName: string = "StoreUnavailableError";
+  override readonly code: string = "store_unavailable";
+  override readonly failureClass: FailureClass = "local";
+  override readonly retry: RetryHint = "same-id";
+}
+
 // ---- Health and routing --------------------------------------------------------------------
 
 /**

@@ -11,6 +11,7 @@
  */
 import { z } from "zod";
 import { requestFingerprint } from "../client/fingerprint.js";
+import { createStockCache, type StockCacheOptions } from "../client/stock-cache.js";
 import type { CallOptions, OrderMeta, SupplierClient, WaitOptions } from "../client/supplier-client.js";
 import {
   AccountFieldsSchema,
@@ -79,8 +80,11 @@ export interface RouterSupplier {
   client: SupplierClient;
   /** Default: `client.health` when the client has one. */
   health?: RouterHealthSource | undefined;
-  /** A stock cache over this client (`createStockCache({ client })`). Without one, stock is not consulted. */
-  stock?: RouterStockSource | undefined;
+  /**
+   * A stock source over this client, e.g. `createStockCache({ client, ttlMs })`. Default: a stock
+   * cache with the router's `stockCache` options; `false`: stock is never consulted.
+   */
+  stock?: RouterStockSource | false | undefined;
 }
 
 /** How each attempt's supplier reference is made from the merchant order id, and read back. */
@@ -137,6 +141,13 @@ export interface SupplierRouterOptions {
    * extra request. `fetch`: ask the stock source (through its cache) before each attempt.
    */
   stockCheck?: "known" | "fetch";
+  /**
+   * Options of the stock cache the router makes for each supplier that has no `stock` of its own
+   * (`ttlMs`, `maxEntries`, `outOfStockTtlMs`, …). An order rejected as out of stock marks the sku
+   * empty there, so later orders skip that supplier until the mark expires or a fresh stock answer
+   * says otherwise. `false`: no caches.
+   */
+  stockCache?: Omit<StockCacheOptions, "client"> | false;
   /** How attempt references are made. Default `<merchantOrderId>-<attempt>`. */
   reference?: ReferenceFormat;
   logger?: Logger;
@@ -227,10 +238,21 @@ export function createSupplierRouter(options: SupplierRouterOptions): SupplierRo
         `two supplier clients are named ${client.supplier}; each needs its own name`,
       );
     const ownHealth = (client as SupplierClient & { health?: RouterHealthSource }).health;
+    const ownStock = "client" in item ? item.stock : undefined;
     suppliers.set(client.supplier, {
       client,
       health: ("client" in item ? item.health : undefined) ?? ownHealth,
-      stock: "client" in item ? item.stock : undefined,
+      stock:
+        ownStock === false
+          ? undefined
+          : (ownStock ??
+            (options.stockCache === false
+              ? undefined
+              : createStockCache({
+                  ...options.stockCache,
+                  client,
+                  ...(options.logger ? { logger: options.logger } : {}),
+                }))),
     });
   }
   const routes = parseRoutes(options.routes, new Set(suppliers.keys()));

@@ -311,6 +311,31 @@ describe("createSupplierRouter: strategies, checks and events", () => {
     expect(a.calls.place).toBe(0);
   });
 
+  it("an out-of-stock answer marks the supplier's stock cache, so the next order skips it unasked", async () => {
+    const { a, b, c, routes } = threeSuppliers();
+    a.placeSteps.push(() => new OutOfStockError("sold out"));
+    const router = createSupplierRouter({ suppliers: [a.client, b.client, c.client], routes });
+    expect((await router.placeOrder(order("S1"))).supplier).toBe("beta");
+    expect(a.calls.place).toBe(1);
+    const next = await router.placeOrder(order("S2"));
+    expect(next.supplier).toBe("beta");
+    expect(next.route.attempts[0]).toMatchObject({
+      supplier: "alpha",
+      outcome: "skipped",
+      code: "out_of_stock",
+    });
+    expect(a.calls.place).toBe(1);
+    // Without caches, the supplier is asked again.
+    const uncached = createSupplierRouter({
+      suppliers: [a.client, b.client, c.client],
+      routes,
+      stockCache: false,
+    });
+    a.placeSteps.push(() => new OutOfStockError("sold out"));
+    await uncached.placeOrder(order("S3"));
+    expect(a.calls.place).toBe(2);
+  });
+
   it("validates routes at creation, naming the field", () => {
     const { a } = threeSuppliers();
     expect(() =>

@@ -1,5 +1,9 @@
+export * from "./circuit-breaker.js";
 export { requestFingerprint } from "./fingerprint.js";
+export * from "./health-window.js";
 export * from "./rate-limiter.js";
+export * from "./retry-budget.js";
 export * from "./retry-policy.js";
-export * from "./supplier-client.js";
 export * from "./stock-cache.js";
+export * from "./supplier-client.js";
+export * from "./supplier-health.js";

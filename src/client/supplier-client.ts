@@ -56,6 +56,7 @@ import {
   resolveRetryOptions,
   runWithRetries,
 } from "./retry-policy.js";
+import { createSupplierHealth, type SupplierHealth, type SupplierHealthOptions } from "./supplier-health.js";
 
 export interface SupplierClientOptions {
   adapter: SupplierAdapter;
@@ -90,6 +91,15 @@ export interface SupplierClientOptions {
   pollIntervalMs?: number;
   /** Most re-sends of one order after "not found" (each only when safe). Default 2. */
   maxResends?: number;
+  /**
+   * The supplier's health: a circuit breaker over placements and catalogue/balance reads (order
+   * status queries always go through, so orders already at the supplier keep resolving), success
+   * rate and latency over a sliding window, and a retry budget shared by every call so an outage
+   * is not multiplied by retries. Default: `createSupplierHealth` with its defaults (see
+   * docs/health.md); pass options, your own {@link SupplierHealth} (e.g. one kept in sync across
+   * processes), or `false` to turn it off.
+   */
+  health?: SupplierHealth | Omit<SupplierHealthOptions, "supplier"> | false;
   /** Called whenever an order's status changes. Errors it throws are logged, not propagated. */
   onStatusChange?: (order: Order, previous: Order | undefined) => void;
 }
@@ -144,6 +154,8 @@ export type OrderResult = Order & { readonly meta: OrderMeta };
 export interface SupplierClient {
   readonly supplier: string;
   readonly adapter: SupplierAdapter;
+  /** The supplier's health (breaker, window, retry budget); `undefined` when turned off. */
+  readonly health: SupplierHealth | undefined;
   listProducts(query?: ProductQuery, options?: CallOptions): Promise<Product[]>;
   getProduct(sku: string, options?: CallOptions): Promise<Product | undefined>;
   getStock(sku: string, quantity?: number, options?: CallOptions): Promise<StockLevel>;
@@ -201,13 +213,36 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
   const concurrencyLimit = pLimit(concurrency);
   // The supplier's published limits apply unless the merchant sets its own.
   const limiters = resolveRateLimits(options.rateLimit ?? adapter.capabilities.publishedRateLimits);
-  /** Every request to the supplier goes through here: the concurrency limit, then the rate limits. */
-  const limit = <T>(operation: ClientOperation, run: () => Promise<T>): Promise<T> =>
+  const health = resolveHealth(options.health, adapter.name, options.logger);
+  /**
+   * Every request to the supplier goes through here: the concurrency limit, the rate limits, then
+   * the breaker (which refuses before anything is sent) and the health window.
+   */
+  const limit = <T>(operation: ClientOperation, run: () => Promise<T>, retryOf?: unknown): Promise<T> =>
     concurrencyLimit(async () => {
       await limiters.default?.acquire();
       await limiters[operation]?.acquire();
-      return run();
+      if (!health) return run();
+      const ticket = health.begin({
+        gated: operation !== "queryOrder",
+        ...(retryOf !== undefined ? { retryOf } : {}),
+      });
+      try {
+        const value = await run();
+        ticket.end("success");
+        return value;
+      } catch (error) {
+        ticket.end({ error });
+        throw error;
+      }
     });
+  /** Retries only what the failure class allows, never past an open breaker or an empty budget. */
+  const mayRetry = (error: unknown, classes: readonly string[]) =>
+    KaquanError.isInstance(error) &&
+    classes.includes(error.failureClass) &&
+    error.code !== "aborted" &&
+    error.code !== "circuit_open" &&
+    (health ? health.canRetry(error) : true);
   const clock = options.clock ?? systemClock;
   const logger = createRedactingLogger(options.logger, { secretValues: adapter.secretValues() });
   const capabilities = adapter.capabilities;
@@ -230,18 +265,23 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
     run: (adapterContext: AdapterContext) => Promise<T>,
     signal?: AbortSignal,
   ): Promise<T> {
+    let previous: unknown;
     try {
-      const outcome = await runWithRetries(() => limit(operation, () => run(context(signal))), {
-        policy: retry,
-        signal,
-        now: () => clock.now(),
-        shouldRetry: (error) =>
-          KaquanError.isInstance(error) &&
-          (error.failureClass === "not_sent" ||
-            error.failureClass === "sent_no_answer" ||
-            error.failureClass === "throttled") &&
-          error.code !== "aborted",
-      });
+      const outcome = await runWithRetries(
+        (attempt) =>
+          limit(operation, () => run(context(signal)), attempt > 1 ? previous : undefined).catch(
+            (error: unknown) => {
+              previous = error;
+              throw error;
+            },
+          ),
+        {
+          policy: retry,
+          signal,
+          now: () => clock.now(),
+          shouldRetry: (error) => mayRetry(error, ["not_sent", "sent_no_answer", "throttled"]),
+        },
+      );
       return outcome.value;
     } catch (error) {
       logger.debug({ supplier, operation, error }, "read failed");
@@ -389,6 +429,7 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
     meta: OrderMeta,
     preCounted = false,
   ): Promise<{ update?: OrderUpdate; duplicate?: boolean; rejected?: KaquanError }> {
+    let previous: unknown;
     try {
       const outcome = await runWithRetries(
         async (attempt) => {
@@ -403,8 +444,13 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
           }
           meta.attempts += 1;
           try {
-            return await limit("placeOrder", () => adapter.placeOrder(request, context(signal)));
+            return await limit(
+              "placeOrder",
+              () => adapter.placeOrder(request, context(signal)),
+              attempt > 1 ? previous : undefined,
+            );
           } catch (error) {
+            previous = error;
             if (
               KaquanError.isInstance(error) &&
               (error.failureClass === "not_sent" ||
@@ -424,10 +470,7 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
           policy: retry,
           signal,
           now: () => clock.now(),
-          shouldRetry: (error) =>
-            KaquanError.isInstance(error) &&
-            (error.failureClass === "not_sent" || error.failureClass === "throttled") &&
-            error.code !== "aborted",
+          shouldRetry: (error) => mayRetry(error, ["not_sent", "throttled"]),
         },
       );
       meta.totalRetryDelayMs += outcome.totalRetryDelayMs;
@@ -835,6 +878,7 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
   return {
     supplier,
     adapter,
+    health,
 
     async listProducts(query = {}, callOptions = {}) {
       const parsed = parseInput(ProductQuerySchema, query, "product query");
@@ -953,6 +997,20 @@ const operations: readonly ClientOperation[] = [
   "getStock",
   "getBalance",
 ];
+
+function resolveHealth(
+  option: SupplierClientOptions["health"],
+  supplier: string,
+  logger: Logger | undefined,
+): SupplierHealth | undefined {
+  if (option === false) return undefined;
+  if (option && "begin" in option) return option;
+  return createSupplierHealth({
+    ...(option ?? {}),
+    supplier,
+    ...(logger ? { logger: createRedactingLogger(logger) } : {}),
+  });
+}
 
 function asLimiter(limit: RateLimitOptions | RateLimiter): RateLimiter {
   return "acquire" in limit ? limit : createTokenBucket(limit);

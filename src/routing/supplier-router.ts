@@ -50,10 +50,10 @@ import {
 
 /** What the router reads of a supplier's health (a client's `health`, see `createSupplierHealth`). */
 export interface RouterHealthSource {
+  /** False while the supplier's breaker refuses requests. */
   isAvailable(): boolean;
-  snapshot(): {
-    window?: { requests: number; successRate?: number | undefined; latencyMs?: { p50: number } | undefined };
-  };
+  /** Counts and latencies over the health window. */
+  stats(): { requests: number; successRate?: number | undefined; latencyMs?: { p50: number } | undefined };
 }
 
 /** What the router reads of a supplier's stock (see `createStockCache`). */
@@ -317,7 +317,7 @@ export function createSupplierRouter(options: SupplierRouterOptions): SupplierRo
   }
 
   function healthOf(entry: SupplierEntry): OfferHealth | undefined {
-    const window = entry.health?.snapshot().window;
+    const window = entry.health?.stats();
     if (!window) return undefined;
     return {
       requests: window.requests,

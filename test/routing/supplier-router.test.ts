@@ -25,7 +25,7 @@ afterEach(() => {
   for (const client of clients.splice(0)) client.close();
 });
 
-function fakeSupplier(name: string): Fake {
+function fakeSupplier(name: string, extra: Partial<Parameters<typeof createSupplierClient>[0]> = {}): Fake {
   const fake = createFakeAdapter();
   const client = createSupplierClient({
     adapter: { ...fake.adapter, name },
@@ -33,6 +33,7 @@ function fakeSupplier(name: string): Fake {
     resolveTimeoutMs: 200,
     pollIntervalMs: 5,
     notFoundGraceMs: 10_000,
+    ...extra,
   });
   clients.push(client);
   return { ...fake, client };
@@ -162,6 +163,67 @@ describe("createSupplierRouter: fail-over", () => {
     const router = createSupplierRouter({ suppliers: [a.client, b.client, c.client], routes });
     const placed = await router.placeOrder(order("M5"));
     expect(placed.supplier).toBe("beta");
+  });
+});
+
+describe("createSupplierRouter: circuit breakers", () => {
+  it("a tripped breaker is skipped without asking the supplier, and recovers through a probe", async () => {
+    let clock = 1_000_000;
+    const a = fakeSupplier("alpha", {
+      retry: { maxAttempts: 1 },
+      health: { breaker: { consecutiveFailures: 2, openMs: 5_000 }, now: () => clock },
+    });
+    const b = fakeSupplier("beta");
+    const routes: RouteInput[] = [
+      {
+        sku: "GAME-60",
+        kind: "direct",
+        offers: [
+          { supplier: "alpha", sku: "A-60", priority: 1 },
+          { supplier: "beta", sku: "B-60", priority: 2 },
+        ],
+      },
+    ];
+    const router = createSupplierRouter({ suppliers: [a.client, b.client], routes });
+    const down = () => new NotSentError("connect ECONNREFUSED");
+    a.placeSteps.push(down, down);
+    // Two orders fail over from alpha (connection refused): the breaker opens.
+    expect((await router.placeOrder(order("B1"))).supplier).toBe("beta");
+    expect((await router.placeOrder(order("B2"))).supplier).toBe("beta");
+    expect(a.client.health?.circuit?.state()).toBe("open");
+    const asked = a.calls.place;
+    const third = await router.placeOrder(order("B3"));
+    expect(third.supplier).toBe("beta");
+    expect(third.route.attempts[0]).toMatchObject({
+      supplier: "alpha",
+      outcome: "skipped",
+      code: "circuit_open",
+    });
+    expect(a.calls.place).toBe(asked);
+    // After the cool-down one probe goes through; its success closes the breaker.
+    clock += 5_001;
+    const fourth = await router.placeOrder(order("B4"));
+    expect(fourth.supplier).toBe("alpha");
+    expect(a.client.health?.circuit?.state()).toBe("closed");
+  });
+
+  it("an open breaker on the client refuses a direct placement with CircuitOpenError and sends nothing", async () => {
+    const a = fakeSupplier("alpha", {
+      retry: { maxAttempts: 1 },
+      health: { breaker: { consecutiveFailures: 1 } },
+    });
+    a.placeSteps.push(() => new NotSentError("connect ECONNREFUSED"));
+    await expect(
+      a.client.placeOrder({ merchantOrderId: "C1", kind: "direct", sku: "1001", account: "1" }),
+    ).rejects.toSatisfy((error) => NotSentError.isInstance(error));
+    const before = a.calls.place;
+    const error = await a.client
+      .placeOrder({ merchantOrderId: "C2", kind: "direct", sku: "1001", account: "1" })
+      .catch((caught: unknown) => caught);
+    expect(KaquanError.isInstance(error) && error.code).toBe("circuit_open");
+    expect(a.calls.place).toBe(before);
+    // Nothing was sent, so the id is free again.
+    expect(await a.client.getStoredOrder("C2")).toBeUndefined();
   });
 });
 

@@ -12,7 +12,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { Socket } from "node:net";
-import axios, { type AxiosInstance, type AxiosProxyConfig } from "axios";
+import type { AxiosInstance, AxiosProxyConfig } from "axios";
 import {
   AbortedError,
   ConfigurationError,
@@ -94,7 +94,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
   };
   const httpAgent = options.httpAgent ?? new http.Agent(agentOptions);
   const httpsAgent = options.httpsAgent ?? new https.Agent(agentOptions);
-  const instance: AxiosInstance = axios.create({
+  const axiosOptions = {
     httpAgent,
     httpsAgent,
     proxy: options.proxy ?? false,
@@ -110,7 +110,17 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
     // with the response limit made a large (but valid) request fail as "not sent" (-1: no limit).
     maxBodyLength: -1,
     timeout: 0,
-  });
+  };
+  // axios is loaded on the first request, not when kaquan is imported: a callback-only or
+  // types-only user (and every serverless cold start that handles no request) never pays for it.
+  let instance: Promise<AxiosInstance> | undefined;
+  const axiosInstance = (): Promise<AxiosInstance> => {
+    instance ??= import("axios").then((module) => {
+      const axios = (module.default ?? module) as unknown as { create(config: object): AxiosInstance };
+      return axios.create(axiosOptions);
+    });
+    return instance;
+  };
 
   async function send(
     request: HttpRequest,
@@ -119,6 +129,13 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
     const state: SendState = { connected: false };
     const userSignal = sendOptions.signal;
     if (userSignal?.aborted) throw new AbortedError("the request was aborted before it was sent");
+    let client: AxiosInstance;
+    try {
+      client = await axiosInstance();
+    } catch {
+      instance = undefined;
+      throw new NotSentError("the HTTP client (axios) could not be loaded; is it installed?");
+    }
     const deadline = new AbortController();
     const limit = request.timeoutMs ?? timeoutMs;
     const timer = setTimeout(() => deadline.abort(), limit);
@@ -138,7 +155,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
     };
     const body = request.body === undefined ? undefined : Buffer.from(request.body as string | Uint8Array);
     try {
-      const response = await instance.request<ArrayBuffer>({
+      const response = await client.request<ArrayBuffer>({
         method: request.method,
         url: request.url,
         headers,

@@ -38,6 +38,12 @@ export const failOverByCode: Readonly<Record<string, FailOverDecision>> = {
   /** This supplier cannot take the order as routed (kind, id format, a required field). */
   validation_error: "fail-over",
   unsupported_operation: "fail-over",
+  /**
+   * The caller aborted. The client may already have sent the order (an abort while it resolves a
+   * lost answer is still an AbortedError), and the caller asked to stop, not to go elsewhere: the
+   * attempt stays `sending` and the next call with the same id resumes it.
+   */
+  aborted: "hold",
   /** The phone number or game account is wrong: every supplier would refuse it. */
   invalid_account: "stop",
   /** The supplier holds a different order under this id: it is real and may be fulfilled. */

@@ -41,11 +41,26 @@ export type RoutingStrategy = (
 
 export type RoutingStrategyName = "priority" | "lowest-cost" | "weighted" | "health-aware";
 
-/** Offers with no cost, or a cost in another currency than the cheapest known, go last. */
-function byCost(left: CandidateOffer, right: CandidateOffer): number {
-  if (!left.totalCost || !right.totalCost) return left.totalCost ? -1 : right.totalCost ? 1 : 0;
-  if (left.totalCost.currency !== right.totalCost.currency) return 0;
-  return compareMoney(left.totalCost, right.totalCost);
+/**
+ * Compares costs. Costs in different currencies cannot be compared without a rate, so offers are
+ * grouped by currency — in the order each currency first appears in the route — and ordered by
+ * amount within a group; offers without a cost go last. A total order, so sorting is stable
+ * whatever the route lists first.
+ */
+function costComparator(
+  candidates: readonly CandidateOffer[],
+): (left: CandidateOffer, right: CandidateOffer) => number {
+  const currencyRank = new Map<string, number>();
+  for (const candidate of [...candidates].sort((left, right) => left.index - right.index)) {
+    const currency = candidate.totalCost?.currency;
+    if (currency !== undefined && !currencyRank.has(currency)) currencyRank.set(currency, currencyRank.size);
+  }
+  return (left, right) => {
+    if (!left.totalCost || !right.totalCost) return left.totalCost ? -1 : right.totalCost ? 1 : 0;
+    if (left.totalCost.currency !== right.totalCost.currency)
+      return currencyRank.get(left.totalCost.currency)! - currencyRank.get(right.totalCost.currency)!;
+    return compareMoney(left.totalCost, right.totalCost);
+  };
 }
 
 const byPriority = (left: CandidateOffer, right: CandidateOffer) =>
@@ -53,16 +68,20 @@ const byPriority = (left: CandidateOffer, right: CandidateOffer) =>
 const byIndex = (left: CandidateOffer, right: CandidateOffer) => left.index - right.index;
 
 /** Lowest `priority` first; then cheaper; then the order the route lists them. */
-export const priorityStrategy: RoutingStrategy = (candidates) =>
-  [...candidates].sort(
+export const priorityStrategy: RoutingStrategy = (candidates) => {
+  const byCost = costComparator(candidates);
+  return [...candidates].sort(
     (left, right) => byPriority(left, right) || byCost(left, right) || byIndex(left, right),
   );
+};
 
-/** Cheapest first (offers without a cost last); then `priority`; then route order. */
-export const lowestCostStrategy: RoutingStrategy = (candidates) =>
-  [...candidates].sort(
+/** Cheapest first (grouped by currency, offers without a cost last); then `priority`; then route order. */
+export const lowestCostStrategy: RoutingStrategy = (candidates) => {
+  const byCost = costComparator(candidates);
+  return [...candidates].sort(
     (left, right) => byCost(left, right) || byPriority(left, right) || byIndex(left, right),
   );
+};
 
 /**
  * A random order in proportion to `weight` (weighted sampling without replacement: each offer
@@ -98,8 +117,9 @@ export function createHealthAwareStrategy(options: HealthAwareOptions = {}): Rou
     return health.successRate < degradedBelow ? 1 : 0;
   };
   const latency = (candidate: CandidateOffer) => candidate.health?.latencyP50Ms ?? Number.POSITIVE_INFINITY;
-  return (candidates) =>
-    [...candidates].sort(
+  return (candidates) => {
+    const byCost = costComparator(candidates);
+    return [...candidates].sort(
       (left, right) =>
         degraded(left) - degraded(right) ||
         byPriority(left, right) ||
@@ -107,6 +127,7 @@ export function createHealthAwareStrategy(options: HealthAwareOptions = {}): Rou
         byCost(left, right) ||
         byIndex(left, right),
     );
+  };
 }
 
 /** The built-in strategies by name. */

@@ -611,12 +611,9 @@ describe("the router's order surface on a routed order", () => {
   });
 });
 
-/**
- * Defects found by these tests. Each states the behaviour the router promises and fails today;
- * `it.fails` keeps the suite green until the fix lands, and then fails to say it can become `it`.
- */
-describe("known router defects", () => {
-  it("an abort while the holder resolves a lost answer keeps the order there (today: reported as no supplier, order orphaned)", async () => {
+/** Regressions: defects these tests once found in the router, kept so they stay fixed. */
+describe("router regressions", () => {
+  it("an abort while the holder resolves a lost answer keeps the order there", async () => {
     // The caller gives up right after Fulu committed the order and lost the answer, while the
     // client is resolving it by query — e.g. the merchant's request deadline expires.
     const controller = new AbortController();
@@ -649,7 +646,7 @@ describe("known router defects", () => {
     }
   });
 
-  it("an abort before anything was sent leaves the order to be placed again (today: every supplier recorded as refusing it)", async () => {
+  it("an abort before anything was sent leaves the order to be placed again", async () => {
     const [first, second, third] = await suppliersInOrder(["fulu", "chengquan", "bitrefill"]);
     const router = routerOver([first!, second!, third!]);
     await router.placeOrder(monthCard("AB2"), { signal: AbortSignal.abort() }).catch(() => undefined);
@@ -661,7 +658,7 @@ describe("known router defects", () => {
     await expectFulfilledAt(router, [first!, second!, third!], placed, first!, "AB2-1");
   });
 
-  it("lowest-cost never tries a dearer offer before a cheaper one in the same currency (today: a USD offer between them breaks the order)", async () => {
+  it("lowest-cost never tries a dearer offer before a cheaper one in the same currency", async () => {
     const [fulu, bitrefill, chengquan] = await suppliersInOrder(["fulu", "bitrefill", "chengquan"]);
     // Listed Fulu 25.50 CNY, Bitrefill 3.50 USD, Chengquan 19.80 CNY, all at the default priority.
     const router = createSupplierRouter({

@@ -46,6 +46,7 @@ import { isoTime } from "../../src/runtime/clock.js";
 import { parseRetryAfter } from "../../src/runtime/http-failures.js";
 import { tryParseJson } from "../../src/runtime/json.js";
 import { createJsonDecimals, readJsonAnswer, sendJson } from "../../src/runtime/json-api.js";
+import { lookup } from "../../src/runtime/table-lookup.js";
 import {
   classifyVendorError,
   type VendorErrorMeaning,
@@ -340,7 +341,7 @@ export function createBitrefillAdapter(options: BitrefillAdapterOptions): Bitref
   // ---- products -----------------------------------------------------------------------------
 
   function kindOf(raw: BitrefillProduct): ProductKind {
-    return productKinds[raw.type ?? ""] ?? (raw.recipient_type === "phone_number" ? "mobile" : "card");
+    return lookup(productKinds, raw.type) ?? (raw.recipient_type === "phone_number" ? "mobile" : "card");
   }
 
   /** One product per package (`sku` = the package id) and one per range (`sku` = the product id). */
@@ -476,9 +477,9 @@ export function createBitrefillAdapter(options: BitrefillAdapterOptions): Bitref
     hint: { kind?: ProductKind | undefined; quantity?: number | undefined; fetchCodes: boolean },
   ): Promise<OrderUpdate> {
     const invoiceStatus = invoice.status ?? "";
-    const invoiceClass = bitrefillInvoiceStatuses[invoiceStatus];
+    const invoiceClass = lookup(bitrefillInvoiceStatuses, invoiceStatus);
     const orders = invoice.orders ?? [];
-    const classes = orders.map((order) => bitrefillOrderStatuses[order.status ?? ""]);
+    const classes = orders.map((order) => lookup(bitrefillOrderStatuses, order.status));
     let status: OrderStatus;
     let vendorStatus = invoiceStatus;
     let unknownReason: string | undefined;
@@ -520,12 +521,12 @@ export function createBitrefillAdapter(options: BitrefillAdapterOptions): Bitref
     const created = invoice.created_time ? Date.parse(invoice.created_time) : Number.NaN;
     if (!Number.isNaN(created)) update.createdAt = isoTime(created);
     if (unknownReason) update.unknownReason = unknownReason;
-    const delivered = orders.filter((order) => bitrefillOrderStatuses[order.status ?? ""] === "delivered");
+    const delivered = orders.filter((order) => lookup(bitrefillOrderStatuses, order.status) === "delivered");
     if (status === "failed") {
       update.failure =
         invoiceClass === "refused"
           ? {
-              code: bitrefillFailureCodes[invoiceStatus] ?? "supplier_failed",
+              code: lookup(bitrefillFailureCodes, invoiceStatus) ?? "supplier_failed",
               message: `Bitrefill reports the invoice ${invoiceStatus}; nothing was delivered`,
               vendorCode: invoiceStatus,
             }

@@ -9,6 +9,8 @@ import { z } from "zod";
 
 const numeric = z.union([z.number(), z.string()]);
 const text = z.union([z.string(), z.number()]).transform(String);
+/** An id that names something: a number, or a non-empty string (an empty one names nothing). */
+const identifier = z.union([z.string().min(1), z.number()]).transform(String);
 const optionalText = z
   .union([z.string(), z.number(), z.null()])
   .optional()
@@ -44,7 +46,7 @@ export const bitrefillRangeSchema = z.looseObject({
 });
 
 export const bitrefillProductSchema = z.looseObject({
-  id: text,
+  id: identifier,
   name: optionalText,
   type: optionalText,
   country_code: optionalText,

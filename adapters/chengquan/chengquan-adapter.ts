@@ -82,6 +82,7 @@ import {
 } from "../../src/core/index.js";
 import { isoTime } from "../../src/runtime/clock.js";
 import { tryParseJson } from "../../src/runtime/json.js";
+import { lookup } from "../../src/runtime/table-lookup.js";
 import type { VendorErrorMeaning } from "../../src/runtime/vendor-errors.js";
 import {
   CHENGQUAN_BASE_URL,
@@ -360,6 +361,9 @@ export type ChengquanAdapter = SignedFormAdapter & {
 
 type Json = Record<string, unknown>;
 
+/** The largest time a JavaScript Date can hold, in epoch milliseconds. */
+const maxEpochMs = 8.64e15;
+
 const isEmpty = (value: unknown) => value === undefined || value === null || value === "";
 
 /**
@@ -428,14 +432,15 @@ function couponContext(context: AdapterContext): {
 function finishCardUpdate(update: OrderUpdate, seen: { goodsType?: string; prices: string[] }): OrderUpdate {
   if (update.kind !== "card") return update;
   const finished: OrderUpdate = { ...update };
-  const format = seen.goodsType !== undefined ? chengquanGoodsTypes[seen.goodsType] : undefined;
+  const format = lookup(chengquanGoodsTypes, seen.goodsType);
   if (finished.cards) {
     finished.cards = finished.cards.map((card) => {
       const next = { ...card };
       if (format) next.format = format;
       if (next.expiresAt !== undefined && /^\d+$/.test(next.expiresAt)) {
         const epochMs = Number(next.expiresAt);
-        if (epochMs > 0) next.expiresAt = isoTime(epochMs);
+        // Beyond ±8.64e15 ms a Date is invalid and toISOString throws: such a value is no expiry.
+        if (epochMs > 0 && epochMs <= maxEpochMs) next.expiresAt = isoTime(epochMs);
         else delete next.expiresAt;
       }
       return next;

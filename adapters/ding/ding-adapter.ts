@@ -40,6 +40,7 @@ import { isoTime } from "../../src/runtime/clock.js";
 import { unreadableResponseError } from "../../src/runtime/http-failures.js";
 import { parseJsonLossless } from "../../src/runtime/json.js";
 import { refusalRetryAfter, sendJson } from "../../src/runtime/json-api.js";
+import { lookup } from "../../src/runtime/table-lookup.js";
 import {
   classifyVendorError,
   type VendorErrorMeaning,
@@ -511,7 +512,7 @@ export function createDingAdapter(options: DingAdapterOptions): DingAdapter {
   ): OrderUpdate {
     const vendorStatus = record.ProcessingState ?? "";
     const status: OrderStatus =
-      statusOverrides[vendorStatus] ?? dingProcessingStates[vendorStatus] ?? "unknown";
+      lookup(statusOverrides, vendorStatus) ?? lookup(dingProcessingStates, vendorStatus) ?? "unknown";
     const update: OrderUpdate = {
       merchantOrderId,
       supplier,
@@ -532,7 +533,7 @@ export function createDingAdapter(options: DingAdapterOptions): DingAdapter {
     if (started) update.createdAt = started;
     if (status === "failed") {
       update.failure = {
-        code: dingFailureCodes[vendorStatus] ?? "supplier_failed",
+        code: lookup(dingFailureCodes, vendorStatus) ?? "supplier_failed",
         message: `Ding reports the transfer ${vendorStatus || "failed"}; nothing was delivered`,
         vendorCode: vendorStatus,
       };

@@ -74,7 +74,8 @@ export const dingBalanceSchema = dingEnvelopeSchema.extend({
 
 export const dingProductSchema = z.looseObject({
   ProviderCode: optionalText,
-  SkuCode: z.union([z.string(), z.number()]).transform(String),
+  // An empty SkuCode names no product.
+  SkuCode: z.union([z.string().min(1), z.number()]).transform(String),
   LocalizationKey: optionalText,
   DefaultDisplayText: optionalText,
   Minimum: dingPriceSchema.nullish(),

@@ -43,6 +43,7 @@ import { guardCardDelivery } from "../../src/runtime/card-delivery.js";
 import { isoTime } from "../../src/runtime/clock.js";
 import { tryParseJson } from "../../src/runtime/json.js";
 import { readJsonAnswer, refusalRetryAfter, sendJson } from "../../src/runtime/json-api.js";
+import { hasEntry, lookup } from "../../src/runtime/table-lookup.js";
 import {
   classifyVendorError,
   type VendorErrorMeaning,
@@ -52,7 +53,6 @@ import {
 import { type PayloadSchema, parseVendorPayload } from "../../src/runtime/vendor-payload.js";
 import { dtoneDecimal, dtoneMoney, dtoneWholesaleCost, serializeDtoneBody } from "./dtone-amounts.js";
 import {
-  type DtoneProductType,
   type DtoneStatusClass,
   defaultDtoneErrorTable,
   dtoneFailureCodes,
@@ -372,7 +372,7 @@ export function createDtoneAdapter(options: DtoneAdapterOptions): DtoneAdapter {
 
   function kindOfProduct(raw: DtoneProduct): ProductKind {
     const type = raw.type ?? "";
-    const kind = dtoneProductKinds[type as DtoneProductType] ?? "direct";
+    const kind = lookup(dtoneProductKinds, type) ?? "direct";
     if (kind !== "mobile") return kind;
     // A recharge credited to an account (broadband, utilities) rather than a number is `direct`.
     const fields = (raw.required_credit_party_identifier_fields ?? []).flat();
@@ -572,15 +572,15 @@ export function createDtoneAdapter(options: DtoneAdapterOptions): DtoneAdapter {
     const classMessage = status?.class?.message?.toUpperCase();
     const vendorStatus = status?.message ?? status?.class?.message ?? "";
     if (classMessage !== undefined) {
-      return classMessage in dtoneStatusClasses
+      return hasEntry(dtoneStatusClasses, classMessage)
         ? { statusClass: classMessage as DtoneStatusClass, vendorStatus }
         : { vendorStatus }; // a class DT One has added since: never guessed
     }
-    const byId = status?.class?.id !== undefined ? dtoneStatusClassIds[status.class.id] : undefined;
+    const byId = lookup(dtoneStatusClassIds, status?.class?.id);
     if (byId) return { statusClass: byId, vendorStatus };
     // No class at all: a status such as "DECLINED-BARRED-CREDIT-PARTY" starts with its class.
     const prefix = vendorStatus.toUpperCase().split("-")[0] ?? "";
-    return prefix in dtoneStatusClasses
+    return hasEntry(dtoneStatusClasses, prefix)
       ? { statusClass: prefix as DtoneStatusClass, vendorStatus }
       : { vendorStatus };
   }
@@ -588,7 +588,8 @@ export function createDtoneAdapter(options: DtoneAdapterOptions): DtoneAdapter {
   function kindOfTransaction(raw: DtoneTransaction, hint: ProductKind | undefined): ProductKind {
     if (hint) return hint;
     const type = raw.product?.type;
-    if (type && type in dtoneProductKinds) return dtoneProductKinds[type as DtoneProductType];
+    const typeKind = lookup(dtoneProductKinds, type);
+    if (typeKind) return typeKind;
     if (raw.credit_party_identifier?.mobile_number) return "mobile";
     if (raw.credit_party_identifier?.account_number) return "direct";
     return "card";
@@ -601,7 +602,7 @@ export function createDtoneAdapter(options: DtoneAdapterOptions): DtoneAdapter {
   ): OrderUpdate {
     const { statusClass, vendorStatus } = classOf(raw);
     const status: OrderStatus =
-      statusOverrides[vendorStatus] ?? (statusClass ? dtoneStatusClasses[statusClass] : "unknown");
+      lookup(statusOverrides, vendorStatus) ?? (statusClass ? dtoneStatusClasses[statusClass] : "unknown");
     const kind = kindOfTransaction(raw, hint);
     const update: OrderUpdate = {
       merchantOrderId: raw.external_id,
@@ -632,7 +633,7 @@ export function createDtoneAdapter(options: DtoneAdapterOptions): DtoneAdapter {
     }
     if (status === "failed") {
       update.failure = {
-        code: dtoneFailureCodes[vendorStatus] ?? "supplier_failed",
+        code: lookup(dtoneFailureCodes, vendorStatus) ?? "supplier_failed",
         message: `DT One reports the transaction ${vendorStatus || "failed"}; nothing was delivered`,
         vendorCode: vendorStatus,
       };

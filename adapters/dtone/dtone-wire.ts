@@ -10,6 +10,8 @@ import { z } from "zod";
 /** An id or amount as sent: a JSON number, or a string (long numbers are kept as strings). */
 const numeric = z.union([z.number(), z.string()]);
 const text = z.union([z.string(), z.number()]).transform(String);
+/** An id that names something: a number, or a non-empty string (an empty one names nothing). */
+const identifier = z.union([z.string().min(1), z.number()]).transform(String);
 const optionalText = z
   .union([z.string(), z.number(), z.null()])
   .optional()
@@ -50,7 +52,7 @@ export type DtoneProductAmount = z.infer<typeof dtoneProductAmountSchema>;
 const namedSchema = z.looseObject({ id: optionalText, name: optionalText });
 
 export const dtoneProductSchema = z.looseObject({
-  id: text,
+  id: identifier,
   name: optionalText,
   description: optionalText,
   type: optionalText,

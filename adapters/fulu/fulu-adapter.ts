@@ -42,6 +42,7 @@ import { formatDateTime, isoTime, parseDateTime } from "../../src/runtime/clock.
 import { unreadableResponseError } from "../../src/runtime/http-failures.js";
 import { parseJsonLossless, tryParseJson } from "../../src/runtime/json.js";
 import { safeEqualHex } from "../../src/runtime/signing.js";
+import { lookup } from "../../src/runtime/table-lookup.js";
 import {
   classifyVendorError,
   type VendorErrorMeaning,
@@ -311,19 +312,19 @@ export function createFuluAdapter(options: FuluAdapterOptions): FuluAdapter {
   }
 
   function toProduct(raw: FuluProduct): Product {
-    const kind = fuluProductTypes[raw.product_type ?? ""] ?? "direct";
+    const kind = lookup(fuluProductTypes, raw.product_type) ?? "direct";
     const product: Product = {
       sku: raw.product_id,
       name: raw.product_name ?? "",
       kind,
-      saleStatus: fuluSaleStatuses[raw.sales_status ?? ""] ?? "unknown",
+      saleStatus: lookup(fuluSaleStatuses, raw.sales_status) ?? "unknown",
     };
     const faceValue = toMoney(raw.face_value, "face_value");
     const price = toMoney(raw.purchase_price, "purchase_price");
     if (faceValue) product.faceValue = faceValue;
     if (price) product.price = price;
     if (raw.stock_status !== undefined)
-      product.stockStatus = fuluStockStatuses[raw.stock_status] ?? "unknown";
+      product.stockStatus = lookup(fuluStockStatuses, raw.stock_status) ?? "unknown";
     if (raw.template_id) product.accountTemplateId = raw.template_id;
     if (raw.sales_status !== undefined) product.vendorSaleStatus = raw.sales_status;
     if (raw.stock_status !== undefined) product.vendorStockStatus = raw.stock_status;
@@ -338,7 +339,7 @@ export function createFuluAdapter(options: FuluAdapterOptions): FuluAdapter {
         const number = card.card_number ? decryptFuluCardField(card.card_number, appSecret) : "";
         const decrypted: Card = {
           password: new Secret(password),
-          format: fuluCardFormats[card.card_type ?? "0"] ?? "unknown",
+          format: lookup(fuluCardFormats, card.card_type ?? "0") ?? "unknown",
         };
         if (number) decrypted.number = new Secret(number);
         if (card.card_deadline) decrypted.expiresAt = card.card_deadline;
@@ -355,10 +356,12 @@ export function createFuluAdapter(options: FuluAdapterOptions): FuluAdapter {
 
   function toUpdate(raw: FuluOrder, source: OrderUpdate["source"]): OrderUpdate {
     const vendorStatus = raw.order_state;
-    const status = fuluOrderStates[vendorStatus] ?? "unknown";
-    const kind = raw.order_type !== undefined ? fuluOrderTypes[raw.order_type] : undefined;
+    const status = lookup(fuluOrderStates, vendorStatus) ?? "unknown";
+    const kind = lookup(fuluOrderTypes, raw.order_type);
     const cards = decryptCards(raw);
-    const quantity = raw.buy_num !== undefined && /^\d+$/.test(raw.buy_num) ? Number(raw.buy_num) : undefined;
+    // Digits beyond a safe integer (or a 400-digit "number") are not a quantity: leave it unknown.
+    const quantity =
+      raw.buy_num !== undefined && /^\d{1,9}$/.test(raw.buy_num) ? Number(raw.buy_num) : undefined;
     const update: OrderUpdate = {
       merchantOrderId: raw.customer_order_no,
       supplier: "fulu",
@@ -481,7 +484,7 @@ export function createFuluAdapter(options: FuluAdapterOptions): FuluAdapter {
       const stock = parseWith(fuluStockSchema, value ?? {}, "stock level");
       const level: StockLevel = {
         sku,
-        status: fuluStockStatuses[stock.stock_status ?? ""] ?? "unknown",
+        status: lookup(fuluStockStatuses, stock.stock_status) ?? "unknown",
         checkedAt: isoTime(context.clock.now()),
       };
       if (stock.stock_status !== undefined) level.vendorStatus = stock.stock_status;
@@ -582,7 +585,7 @@ export function createFuluAdapter(options: FuluAdapterOptions): FuluAdapter {
       const update: OrderUpdate = {
         merchantOrderId: data.customer_order_no,
         supplier: "fulu",
-        status: fuluOrderStates[data.order_status] ?? "unknown",
+        status: lookup(fuluOrderStates, data.order_status) ?? "unknown",
         vendorStatus: data.order_status,
         source: "callback",
       };

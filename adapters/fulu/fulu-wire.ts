@@ -6,6 +6,8 @@
 import { z } from "zod";
 
 const text = z.union([z.string(), z.number()]).transform(String);
+/** An id that names something: a number, or a non-empty string (an empty one names nothing). */
+const identifier = z.union([z.string().min(1), z.number()]).transform(String);
 const optionalText = z
   .union([z.string(), z.number(), z.null()])
   .optional()
@@ -20,7 +22,7 @@ export const fuluEnvelopeSchema = z.looseObject({
 });
 
 export const fuluProductSchema = z.looseObject({
-  product_id: text,
+  product_id: identifier,
   product_name: optionalText,
   product_type: optionalText,
   face_value: optionalText,

@@ -26,6 +26,7 @@ import {
   ValidationError,
 } from "../../src/core/index.js";
 import { isoTime } from "../../src/runtime/clock.js";
+import { lookup } from "../../src/runtime/table-lookup.js";
 import {
   beforeSending,
   expectOk,
@@ -274,7 +275,7 @@ export function createReloadlyAirtime(kit: ReloadlyKit, settings: ReloadlyAirtim
     withCards = true,
   ): OrderUpdate {
     const vendorStatus = transaction.status;
-    const status = vendorStatus === undefined ? "unknown" : (kit.statuses[vendorStatus] ?? "unknown");
+    const status = lookup(kit.statuses, vendorStatus) ?? "unknown";
     const update: OrderUpdate = {
       merchantOrderId: transaction.customIdentifier ?? fallbackId ?? "",
       supplier,
@@ -571,7 +572,7 @@ export function createReloadlyAirtime(kit: ReloadlyKit, settings: ReloadlyAirtim
       const row = await findInReports(merchantOrderId, context);
       if (!row) return undefined;
       let transaction = row;
-      const known = row.status === undefined ? undefined : kit.statuses[row.status];
+      const known = lookup(kit.statuses, row.status);
       if (known === undefined || !finalStatuses.has(known)) {
         // A report row may lag the transaction: ask the real-time status endpoint by its id.
         const { transaction: current } = await statusById(row.transactionId, context, merchantOrderId);

@@ -75,9 +75,10 @@ export function buildReloadlyTokenRequest(parameters: {
 }
 
 /**
- * Reads the token answer. A refusal (`INVALID_CREDENTIALS`, `INVALID_AUDIENCE`, any 4xx with a
- * Reloadly error body) is an {@link AuthenticationError}; a 429 is throttled; anything unreadable
- * is *sent, no answer* — for a token request, nothing else happened.
+ * Reads the token answer. A refusal (`INVALID_CREDENTIALS`, `INVALID_AUDIENCE`, any 4xx whose
+ * Reloadly error body names a code or a message, a bare 401/403) is an {@link AuthenticationError};
+ * a 429 is throttled; anything unreadable is *sent, no answer* — for a token request, nothing
+ * else happened.
  */
 export function readReloadlyTokenResponse(
   response: HttpResponse,
@@ -95,8 +96,20 @@ export function readReloadlyTokenResponse(
     return { accessToken: parsed.data.access_token, expiresInMs: parsed.data.expires_in * 1000 };
   }
   const error = reloadlyErrorSchema.safeParse(body);
-  if (response.status !== 429 && response.status < 500 && error.success) {
-    const code = error.data.errorCode;
+  // A refusal of the credentials is a bare 401/403, or a 4xx that carries Reloadly's own error
+  // (a code or a message). Any other status or body (a 1xx or 3xx, a proxy's `{}`, a token body
+  // under an odd status) is an unreadable answer: nothing was refused.
+  const vendorRefusal =
+    error.success &&
+    [error.data.errorCode, error.data.error, error.data.message].some(
+      (field) => field !== undefined && field !== "",
+    );
+  const refusal =
+    response.status === 401 ||
+    response.status === 403 ||
+    (vendorRefusal && response.status >= 400 && response.status < 500 && response.status !== 429);
+  if (refusal) {
+    const code = error.success ? error.data.errorCode : undefined;
     const hint =
       code === "INVALID_AUDIENCE"
         ? `the audience ${details.audience} was refused: check the product, the environment and the audience option`
@@ -106,7 +119,7 @@ export function readReloadlyTokenResponse(
         supplier: details.supplier,
         httpStatus: response.status,
         vendorCode: code,
-        vendorMessage: error.data.message,
+        vendorMessage: error.success ? error.data.message : undefined,
       }),
     );
   }

@@ -18,6 +18,7 @@ import {
 } from "../../src/core/index.js";
 import { parseRetryAfter, unreadableResponseError } from "../../src/runtime/http-failures.js";
 import { tryParseJson } from "../../src/runtime/json.js";
+import { lookup } from "../../src/runtime/table-lookup.js";
 import type { FetchedToken, TokenCache, TokenKey } from "../../src/runtime/token-cache.js";
 import {
   classifyVendorError,
@@ -258,13 +259,18 @@ export function createReloadlyConnection(config: ReloadlyConnectionConfig): Relo
     const vendorMessage = parsed.success ? parsed.data.message : undefined;
     const meaning = classifyVendorError(config.errorTable, vendorCode, vendorMessage);
     // A 5xx, an HTML page or any body that is not Reloadly's error is *sent, no answer*, unless it
-    // names a known error; a 404 is handed back (an unknown operator, product or transaction).
-    if (meaning === undefined && response.status !== 404 && (response.status >= 500 || !parsed.success)) {
+    // names a known error; a 404 is handed back (an unknown operator, product or transaction) when
+    // it is Reloadly's own answer, with an error code or message: a bare 404 from a proxy or a
+    // gateway proves nothing, and "not found" would fail an order or allow a re-send.
+    const reloadlyError =
+      parsed.success &&
+      [vendorCode, vendorMessage, parsed.data.error].some((field) => field !== undefined && field !== "");
+    const readable = response.status === 404 ? reloadlyError : parsed.success;
+    if (meaning === undefined && (response.status >= 500 || !readable)) {
       throw unreadable("a body that is not Reloadly's error");
     }
     const retryAfterMs =
-      (vendorCode !== undefined ? config.retryAfterMs[vendorCode] : undefined) ??
-      parseRetryAfter(response.headers["retry-after"], nowMs);
+      lookup(config.retryAfterMs, vendorCode) ?? parseRetryAfter(response.headers["retry-after"], nowMs);
     const error = vendorError(meaning, {
       ...errorOptions(call, response),
       vendorCode,

@@ -27,6 +27,7 @@ import {
 } from "../../src/core/index.js";
 import { guardCardDelivery } from "../../src/runtime/card-delivery.js";
 import { isoTime } from "../../src/runtime/clock.js";
+import { lookup } from "../../src/runtime/table-lookup.js";
 import {
   beforeSending,
   expectOk,
@@ -213,7 +214,7 @@ export function createReloadlyGiftCards(kit: ReloadlyKit, settings: ReloadlyGift
     context: AdapterContext,
     merchantOrderId: string,
   ) {
-    if (transaction.status === undefined || kit.statuses[transaction.status] !== "succeeded") return [];
+    if (lookup(kit.statuses, transaction.status) !== "succeeded") return [];
     try {
       return await redeemCodes(transaction.transactionId, context, merchantOrderId);
     } catch (error) {
@@ -232,7 +233,7 @@ export function createReloadlyGiftCards(kit: ReloadlyKit, settings: ReloadlyGift
     fallbackQuantity?: number,
   ): OrderUpdate {
     const vendorStatus = transaction.status;
-    const status = vendorStatus === undefined ? "unknown" : (kit.statuses[vendorStatus] ?? "unknown");
+    const status = lookup(kit.statuses, vendorStatus) ?? "unknown";
     const quantity =
       transaction.product?.quantity !== undefined && /^\d+$/.test(transaction.product.quantity)
         ? Number(transaction.product.quantity)

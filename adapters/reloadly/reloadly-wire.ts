@@ -13,6 +13,8 @@ const optionalText = z
   .union([z.string(), z.number(), z.boolean(), z.null()])
   .optional()
   .transform((value) => (value === null || value === undefined ? undefined : String(value)));
+/** Reloadly's operator and product ids: whole numbers. */
+const numericId = /^\d{1,18}$/;
 const optionalDecimalList = z
   .array(z.union([z.string(), z.number()]).transform(String))
   .nullish()
@@ -68,8 +70,9 @@ export const reloadlyOperatorSchema = z
   })
   .transform((operator, context) => {
     const operatorId = operator.operatorId ?? operator.id;
-    if (operatorId === undefined) {
-      context.addIssue({ code: "custom", message: "an operator without operatorId" });
+    // The id is sent back as a bare JSON number in the top-up: anything but digits is not an operator.
+    if (operatorId === undefined || !numericId.test(operatorId)) {
+      context.addIssue({ code: "custom", message: "an operator without a numeric operatorId" });
       return z.NEVER;
     }
     return { ...operator, operatorId };
@@ -157,7 +160,8 @@ export const reloadlyTopupStatusSchema = z.union([
 
 /** A gift-card product (§2.3). */
 export const reloadlyGiftProductSchema = z.looseObject({
-  productId: text,
+  // Sent back as a bare JSON number in the order: anything but digits is not a product.
+  productId: text.refine((value) => numericId.test(value), "productId is not a number"),
   productName: optionalText,
   global: z.boolean().nullish(),
   senderFee: optionalText,

@@ -48,6 +48,7 @@ import {
   refusalRetryAfter,
   sendJson,
 } from "../../src/runtime/json-api.js";
+import { lookup } from "../../src/runtime/table-lookup.js";
 import { vendorError } from "../../src/runtime/vendor-errors.js";
 import { type PayloadSchema, parseVendorPayload } from "../../src/runtime/vendor-payload.js";
 import {
@@ -136,6 +137,8 @@ type CallResult =
 
 const supplier = "tango";
 const currencyPattern = /^[A-Z]{3}$/;
+/** A decimal above zero, as Tango's `amount` must be. */
+const positiveAmount = /^(?=.*[1-9])\d+(\.\d+)?$/;
 const decimals = createJsonDecimals("tango", { signed: false });
 
 /** JSON text with every decimal marker written as a bare JSON number, digits unchanged. */
@@ -227,7 +230,7 @@ export function createTangoAdapter(options: TangoAdapterOptions): SupplierAdapte
   /** The meaning of an i18n key: the full key first, then its HTTP prefix (`402.001` → `402`). */
   function meaningOf(key: string | undefined): TangoErrorMeaning | undefined {
     if (key === undefined) return undefined;
-    return errorCodes[key] ?? errorCodes[key.split(".")[0] ?? ""];
+    return lookup(errorCodes, key) ?? lookup(errorCodes, key.split(".")[0]);
   }
 
   /**
@@ -312,7 +315,7 @@ export function createTangoAdapter(options: TangoAdapterOptions): SupplierAdapte
       "catalog",
     );
     const entries: CatalogueEntry[] = [];
-    for (const rawBrand of catalog.brands ?? []) {
+    for (const rawBrand of catalog.brands) {
       const brand = parseWith(tangoBrandSchema, rawBrand, "brand");
       for (const rawItem of brand.items ?? []) {
         entries.push({
@@ -380,7 +383,15 @@ export function createTangoAdapter(options: TangoAdapterOptions): SupplierAdapte
    * *not sent*: the order itself has not left.
    */
   async function amountOf(request: OrderRequest, utid: string, context: AdapterContext): Promise<Money> {
-    if (request.faceValue) return request.faceValue;
+    if (request.faceValue) {
+      // Tango takes an unsigned amount (sent as a bare JSON number): refuse anything else here.
+      if (!positiveAmount.test(request.faceValue.amount)) {
+        throw new ValidationError("a Tango reward's faceValue must be an amount above zero", [
+          { path: "faceValue", message: 'pass e.g. { amount: "25.00", currency: "USD" }' },
+        ]);
+      }
+      return request.faceValue;
+    }
     let entries: CatalogueEntry[];
     try {
       entries = await fetchCatalogue(context);
@@ -411,6 +422,12 @@ export function createTangoAdapter(options: TangoAdapterOptions): SupplierAdapte
           message: `pass faceValue in ${entry.item.currencyCode ?? "the item's currency"} between ${String(entry.item.minValue ?? "?")} and ${String(entry.item.maxValue ?? "?")}`,
         },
       ]);
+    }
+    if (!positiveAmount.test(faceValue.amount)) {
+      throw new NotSentError(
+        `tango: the catalogue gives utid ${utid} a face value that is not an amount above zero; the order was not sent`,
+        { supplier, merchantOrderId: request.merchantOrderId },
+      );
     }
     return faceValue;
   }
@@ -449,7 +466,7 @@ export function createTangoAdapter(options: TangoAdapterOptions): SupplierAdapte
 
   function toUpdate(raw: TangoOrder, source: OrderUpdate["source"], merchantOrderId: string): OrderUpdate {
     const vendorStatus = raw.status ?? "";
-    const status: OrderStatus = statuses[vendorStatus.toUpperCase()] ?? "unknown";
+    const status: OrderStatus = lookup(statuses, vendorStatus.toUpperCase()) ?? "unknown";
     const update: OrderUpdate = {
       merchantOrderId: raw.externalRefID ?? merchantOrderId,
       supplier,

@@ -76,7 +76,8 @@ export const tangoAccountSchema = z.looseObject({
 
 /** One catalogue item (a `utid`). `valueType` is `FIXED_VALUE` or `VARIABLE_VALUE`. */
 export const tangoItemSchema = z.looseObject({
-  utid: z.union([z.string(), z.number()]).transform(String),
+  // An empty utid names no item.
+  utid: z.union([z.string().min(1), z.number()]).transform(String),
   rewardName: optionalText,
   currencyCode: optionalText,
   status: optionalText,
@@ -99,7 +100,9 @@ export const tangoBrandSchema = z.looseObject({
 /** `GET /catalogs`: `{ catalogName, brands[{ brandKey, brandName, items[…] }] }`. */
 export const tangoCatalogSchema = z.looseObject({
   catalogName: optionalText,
-  brands: z.array(z.unknown()).nullish(),
+  // Required: a body without a brand list is not a catalogue, and reading it as an empty one
+  // would report every utid unknown and refuse orders on an unreadable answer.
+  brands: z.array(z.unknown()),
 });
 
 /**

@@ -39,6 +39,7 @@ import { formatDateTime, isoTime, parseDateTime } from "../runtime/clock.js";
 import { unreadableResponseError } from "../runtime/http-failures.js";
 import { tryParseJson } from "../runtime/json.js";
 import { canonicalize, hash, safeEqualHex } from "../runtime/signing.js";
+import { lookup } from "../runtime/table-lookup.js";
 import {
   classifyVendorError,
   type VendorErrorMeaning,
@@ -603,7 +604,7 @@ function createAdapter(spec: Resolved, config: SignedFormAdapterConfig): SignedF
       (mapping.merchantOrderId ? text(pick(source, mapping.merchantOrderId)) : undefined) ?? fallbackId;
     const vendorStatus = text(pick(source, mapping.status));
     const table = mapping.statuses ?? spec.statuses;
-    const status: OrderStatus = vendorStatus !== undefined ? (table[vendorStatus] ?? "unknown") : "unknown";
+    const status: OrderStatus = lookup(table, vendorStatus) ?? "unknown";
     const update: OrderUpdate = { merchantOrderId, supplier: name, status, source: origin };
     if (vendorStatus !== undefined) update.vendorStatus = vendorStatus;
     const supplierOrderId = mapping.supplierOrderId ? text(pick(source, mapping.supplierOrderId)) : undefined;
@@ -664,13 +665,19 @@ function createAdapter(spec: Resolved, config: SignedFormAdapterConfig): SignedF
       const kind =
         typeof source.kind === "string"
           ? source.kind
-          : (source.kind.values[text(pick(item, source.kind.path)) ?? ""] ?? "direct");
+          : (lookup(source.kind.values, text(pick(item, source.kind.path))) ?? "direct");
+      const sku = text(pick(item, source.sku));
+      // A product without an id cannot be looked up or ordered: the list is not what was expected.
+      if (sku === undefined || sku === "")
+        throw new MalformedPayloadError(`${name}: a product in the list has no ${source.sku}`, {
+          supplier: name,
+        });
       const product: Product = {
-        sku: text(pick(item, source.sku)) ?? "",
+        sku,
         name: text(pick(item, source.name)) ?? "",
         kind,
         saleStatus: source.saleStatus
-          ? (source.saleStatus.values[text(pick(item, source.saleStatus.path)) ?? ""] ?? "unknown")
+          ? (lookup(source.saleStatus.values, text(pick(item, source.saleStatus.path))) ?? "unknown")
           : "on_sale",
       };
       const price = source.price ? toMoney(pick(item, source.price), source.price) : undefined;
@@ -849,8 +856,9 @@ function createAdapter(spec: Resolved, config: SignedFormAdapterConfig): SignedF
       const level: StockLevel = { sku, status: "unknown", checkedAt: isoTime(context.clock.now()) };
       if (raw !== undefined) {
         level.vendorStatus = raw;
-        if (operation.values) level.status = operation.values[raw] ?? "unknown";
-        else if (/^\d+$/.test(raw)) {
+        if (operation.values) level.status = lookup(operation.values, raw) ?? "unknown";
+        else if (/^\d+$/.test(raw) && Number.isSafeInteger(Number(raw))) {
+          // A count beyond a safe integer is no count: the level stays unknown, the raw value kept.
           level.available = Number(raw);
           level.status = Number(raw) === 0 ? "out_of_stock" : Number(raw) < quantity ? "low" : "in_stock";
         }

@@ -7,6 +7,7 @@ export * from "./json.js";
 export * from "./json-api.js";
 export * from "./logging.js";
 export * from "./signing.js";
+export * from "./table-lookup.js";
 export * from "./token-cache.js";
 export * from "./vendor-errors.js";
 export * from "./vendor-payload.js";

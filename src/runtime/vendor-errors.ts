@@ -16,6 +16,7 @@ import {
   RequestRejectedError,
   UnrecognizedVendorError,
 } from "../core/index.js";
+import { lookup } from "./table-lookup.js";
 
 /** What a vendor error code means, independent of the vendor. */
 export type VendorErrorMeaning =
@@ -44,7 +45,7 @@ export function classifyVendorError(
   message: string | undefined,
 ): VendorErrorMeaning | undefined {
   if (code !== undefined) {
-    const byCode = table.codes[String(code)];
+    const byCode = lookup(table.codes, code);
     if (byCode) return byCode;
   }
   if (message) {

@@ -54,6 +54,18 @@ export interface RouterHealthSource {
   isAvailable(): boolean;
   /** Counts and latencies over the health window. */
   stats(): { requests: number; successRate?: number | undefined; latencyMs?: { p50: number } | undefined };
+  /** A JSON-safe snapshot (a client's `health` has one: breaker state, window stats, retry budget). */
+  snapshot?(): unknown;
+}
+
+/** One supplier's entry in {@link SupplierRouter.health}. */
+export interface RouterSupplierHealth {
+  /** False while the supplier's breaker refuses requests; true for a supplier without health. */
+  available: boolean;
+  /** The health window's counts and latencies; absent for a supplier without health. */
+  stats?: ReturnType<RouterHealthSource["stats"]>;
+  /** The health source's own snapshot (see `SupplierHealth.snapshot`), when it has one. */
+  snapshot?: unknown;
 }
 
 /** What the router reads of a supplier's stock (see `createStockCache`). */
@@ -211,6 +223,11 @@ export interface SupplierRouter {
   client(supplier: string): SupplierClient;
   /** Listens to router events; returns the unsubscribe function. A throwing listener is logged, never propagated. */
   on(listener: (event: RouterEvent) => void): () => void;
+  /**
+   * Every supplier's health now, by supplier name: whether the router would send to it, the
+   * window's stats and the breaker/budget snapshot. JSON-safe, for dashboards and health checks.
+   */
+  health(): Record<string, RouterSupplierHealth>;
 }
 
 interface SupplierEntry {
@@ -783,6 +800,17 @@ export function createSupplierRouter(options: SupplierRouterOptions): SupplierRo
     on(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    health() {
+      const report: Record<string, RouterSupplierHealth> = {};
+      for (const [name, entry] of suppliers) {
+        const source = entry.health;
+        const supplierHealth: RouterSupplierHealth = { available: source ? source.isAvailable() : true };
+        if (source) supplierHealth.stats = source.stats();
+        if (source?.snapshot) supplierHealth.snapshot = source.snapshot();
+        report[name] = supplierHealth;
+      }
+      return report;
     },
   };
 }

@@ -191,6 +191,13 @@ describe("createSupplierRouter: circuit breakers", () => {
     expect((await router.placeOrder(order("B1"))).supplier).toBe("beta");
     expect((await router.placeOrder(order("B2"))).supplier).toBe("beta");
     expect(a.client.health?.circuit?.state()).toBe("open");
+    const opened = router.health();
+    expect(opened.alpha).toMatchObject({
+      available: false,
+      snapshot: { supplier: "alpha", circuit: { state: "open" } },
+    });
+    expect(opened.beta?.available).toBe(true);
+    expect(JSON.parse(JSON.stringify(opened))).toEqual(opened);
     const asked = a.calls.place;
     const third = await router.placeOrder(order("B3"));
     expect(third.supplier).toBe("beta");
@@ -205,6 +212,7 @@ describe("createSupplierRouter: circuit breakers", () => {
     const fourth = await router.placeOrder(order("B4"));
     expect(fourth.supplier).toBe("alpha");
     expect(a.client.health?.circuit?.state()).toBe("closed");
+    expect(router.health().alpha?.available).toBe(true);
   });
 
   it("an open breaker on the client refuses a direct placement with CircuitOpenError and sends nothing", async () => {

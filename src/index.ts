@@ -4,6 +4,8 @@
  * The root export holds the contract (types, schemas, errors, the order state machine), the
  * supplier client, the stores and the machinery adapters share. Each supplier adapter lives in
  * its own subpath (`kaquan/adapters/fulu`); simulators and the conformance suite in `kaquan/testing`.
+ *
+ * @module kaquan
  */
 export * from "./adapter-kit/index.js";
 export * from "./callbacks/index.js";

@@ -99,7 +99,7 @@ export interface BitrefillAdapterOptions {
   /**
    * `balance` (default) pays each invoice from the account balance at once (`auto_pay`). Any
    * other method creates the invoice unpaid: kaquan reports it processing until it is paid
-   * outside kaquan (or with {@link BitrefillAdapter.payInvoice}).
+   * outside kaquan (or with `payInvoice`).
    */
   paymentMethod?: string;
   /**

@@ -1,3 +1,8 @@
+/**
+ * The `kaquan/adapters/bitrefill` entry point.
+ *
+ * @module kaquan/adapters/bitrefill
+ */
 export {
   BITREFILL_ENDPOINT,
   BITREFILL_WEBHOOK_ORDER_PARAMETER,

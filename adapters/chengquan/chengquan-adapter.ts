@@ -103,7 +103,7 @@ const signed = { signature: { recipe: "sign" } } as const;
 
 /**
  * The state of a coupon order whose items disagree: the distinct item states, sorted and joined
- * with `,` (the wrapper writes it; see {@link normaliseCouponAnswer}). Some items failed while
+ * with `,` (the wrapper writes it; see `normaliseCouponAnswer`). Some items failed while
  * the others succeeded: partial. Any item still processing: processing.
  */
 export const chengquanMixedCouponStates = {

@@ -1,3 +1,8 @@
+/**
+ * The `kaquan/adapters/chengquan` entry point.
+ *
+ * @module kaquan/adapters/chengquan
+ */
 export {
   type ChengquanAdapter,
   type ChengquanAdapterOptions,

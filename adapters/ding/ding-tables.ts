@@ -40,7 +40,7 @@ export const DING_RESULT_SUCCESS = "1";
  * is an *unknown outcome* for an order (kaquan queries it by `DistributorRef`), never a failure.
  *
  * - `RateLimited` doubles as a per-number fraud rule (§11 pitfall 9): throttled, nothing was sent.
- * - `ProviderError` and `TransientProviderError` are `system_error` [?]: Ding reports them when the
+ * - `ProviderError` and `TransientProviderError` are `system_error` [?] — Ding reports them when the
  *   operator's side failed, and "retries of an identical failed request succeeded" (§7) — so
  *   kaquan treats the transfer as unknown and looks it up, and only a transfer record with
  *   `ProcessingState: Failed` makes the order failed.

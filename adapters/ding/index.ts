@@ -1,3 +1,8 @@
+/**
+ * The `kaquan/adapters/ding` entry point.
+ *
+ * @module kaquan/adapters/ding
+ */
 export {
   createDingAdapter,
   DING_PRODUCTION_ENDPOINT,

@@ -1,3 +1,8 @@
+/**
+ * The `kaquan/adapters/dtone` entry point.
+ *
+ * @module kaquan/adapters/dtone
+ */
 export {
   createDtoneAdapter,
   DTONE_PRODUCTION_ENDPOINT,

@@ -1,3 +1,8 @@
+/**
+ * The `kaquan/adapters/fulu` entry point.
+ *
+ * @module kaquan/adapters/fulu
+ */
 export {
   createFuluAdapter,
   FULU_PRODUCTION_ENDPOINT,

@@ -1,3 +1,8 @@
+/**
+ * The `kaquan/adapters/ofpay` entry point.
+ *
+ * @module kaquan/adapters/ofpay
+ */
 export {
   createOfpayAdapter,
   OFPAY_BASE_URL,

@@ -1,3 +1,8 @@
+/**
+ * The `kaquan/adapters/reloadly` entry point.
+ *
+ * @module kaquan/adapters/reloadly
+ */
 export {
   createReloadlyAdapter,
   type ReloadlyAdapter,

@@ -1,3 +1,8 @@
+/**
+ * The `kaquan/adapters/tango` entry point.
+ *
+ * @module kaquan/adapters/tango
+ */
 export {
   createTangoAdapter,
   serializeTangoJson,

@@ -1,6 +1,8 @@
 /**
  * `kaquan/testing`: in-process supplier simulators that speak each vendor's wire protocol, with
  * scripted faults and callback signers, for merchants' integration tests and kaquan's own.
+ *
+ * @module kaquan/testing
  */
 
 export {

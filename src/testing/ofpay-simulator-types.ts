@@ -64,7 +64,7 @@ export type OfpayRequestFaultKind = SharedRequestFaultKind | "system-error" | "r
  *   answer "not found" although the order exists (propagation lag, F16);
  * - `duplicate-callback`: the next callback (of `sporderId`, if given) is delivered twice;
  * - `out-of-order-callback`: after the next final callback, a stale callback with
- *   `ret_code = staleRetCode` (default `"0"` [?]: OFPay documents only 1 and 9) is delivered;
+ *   `ret_code = staleRetCode` (default `"0"` [?] — OFPay documents only 1 and 9) is delivered;
  * - `forged-callback`: a callback that contradicts the ledger is delivered — the attack an
  *   unsigned callback invites (F25). With `when: "final"` (default) it arrives just before the
  *   genuine final callback and claims the opposite (`ret_code` 1 for an order that failed, 9 for

@@ -13,6 +13,7 @@ const entry = {
   "adapters/ding/index": "adapters/ding/index.ts",
   "adapters/bitrefill/index": "adapters/bitrefill/index.ts",
   "testing/index": "src/testing/index.ts",
+  "redis/index": "src/redis/index.ts",
 };
 
 const shared: Options = {

@@ -17,6 +17,7 @@ export default defineConfig({
       { find: /^kaquan\/adapters\/ding$/, replacement: from("./adapters/ding/index.ts") },
       { find: /^kaquan\/adapters\/bitrefill$/, replacement: from("./adapters/bitrefill/index.ts") },
       { find: /^kaquan\/testing$/, replacement: from("./src/testing/index.ts") },
+      { find: /^kaquan\/redis$/, replacement: from("./src/redis/index.ts") },
       { find: /^kaquan$/, replacement: from("./src/index.ts") },
     ],
   },

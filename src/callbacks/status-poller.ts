@@ -23,6 +23,7 @@ import {
 import { sleep, systemClock } from "../runtime/clock.js";
 import { createRedactingLogger } from "../runtime/logging.js";
 import type { EventClaimStore } from "../stores/event-claim-store.js";
+import type { PollLeaseStore } from "../stores/poll-lease-store.js";
 import { createEventDelivery, type EventDelivery } from "./event-delivery.js";
 
 export interface StatusPollerOptions {
@@ -53,6 +54,14 @@ export interface StatusPollerOptions {
   clock?: Clock;
   logger?: Logger;
   random?: () => number;
+  /**
+   * Leases shared with the other pollers (in this process or others, e.g. `RedisPollLeaseStore`
+   * from `kaquan/redis`): before polling an order a poller takes its lease, and skips an order
+   * whose lease another poller holds, so pollers sharing one pending set never poll an order twice
+   * at once. A lease lasts a little less than the order's poll interval; the orders of a poller
+   * that died are taken over when its leases expire. Default: none (every poller polls every order).
+   */
+  leases?: PollLeaseStore;
 }
 
 export interface StatusPoller {
@@ -121,8 +130,28 @@ export function createStatusPoller(options: StatusPollerOptions): StatusPoller {
     return Math.round(capped * (0.8 + random() * 0.4)); // ±20 % jitter so orders do not poll in step
   }
 
+  /** The lease on one poll: shorter than the holder's next interval, so the holder can poll again. */
+  function leaseFor(client: SupplierClient, polls: number): number {
+    const base = client.adapter.capabilities.pollIntervalMs;
+    const raw = polls < fastPolls ? base : base * factor ** (polls - fastPolls + 1);
+    return Math.max(1, Math.floor(Math.min(maxIntervalMs, raw) * 0.8)); // 0.8: the smallest jitter
+  }
+
   async function pollOne(client: SupplierClient, order: Order, schedule: Schedule): Promise<void> {
     const key = `${client.supplier}:${order.merchantOrderId}`;
+    if (options.leases) {
+      let leased = false;
+      try {
+        leased = await options.leases.tryLease(key, leaseFor(client, schedule.polls));
+      } catch (error) {
+        // Without the lease store there is no telling who polls: skip rather than double the work.
+        logger.debug({ supplier: client.supplier, merchantOrderId: order.merchantOrderId, error }, "no poll lease");
+      }
+      if (!leased) {
+        schedule.dueAt = clock.now() + intervalAfter(client, schedule.polls);
+        return;
+      }
+    }
     try {
       const refreshed = await client.refreshOrder(order.merchantOrderId);
       if (refreshed.status !== "unknown") {

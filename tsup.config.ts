@@ -31,4 +31,7 @@ export default defineConfig([
   // p-retry and p-limit are ESM-only; esbuild's CJS interop for them breaks at run time
   // (`default is not a function`), so the CJS build carries its own copy.
   { ...shared, format: ["cjs"], noExternal: ["p-retry", "p-limit"] },
+  // The `kaquan` command: its own ESM entry without declarations, so no library entry ever loads
+  // commander or cli-progress. tsup keeps the shebang and marks the file executable.
+  { ...shared, entry: { "cli/main": "src/cli/main.ts" }, format: ["esm"], dts: false },
 ]);

@@ -35,8 +35,13 @@ export async function redisReachable(url: string = REDIS_URL): Promise<boolean> 
   }
 }
 
-/** Says, loudly, that Redis tests are skipped and how to run them. */
+/**
+ * Says, loudly, that Redis tests are skipped and how to run them. With `KAQUAN_REQUIRE_REDIS=1`
+ * (CI sets it, having started a server) a missing Redis fails the file instead of skipping it.
+ */
 export function warnRedisSkipped(what: string, reason: string): void {
+  if (process.env.KAQUAN_REQUIRE_REDIS === "1")
+    throw new Error(`${what} needs Redis (KAQUAN_REQUIRE_REDIS=1): ${reason}`);
   console.warn(
     [
       "",

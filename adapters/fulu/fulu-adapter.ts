@@ -57,6 +57,7 @@ import {
   fuluSign,
   verifyFuluResponseSign,
   verifyFuluSignedJson,
+  verifyParsedFuluSignedJson,
 } from "./fulu-signature.js";
 import {
   defaultFuluErrorTable,
@@ -184,6 +185,7 @@ export function createFuluAdapter(options: FuluAdapterOptions): FuluAdapter {
     throw new ConfigurationError(`Fulu adapter: endpoint "${endpoint}" is not a URL`);
   }
   const signatureMode = options.responseSignature ?? "when-present";
+  const callbackVerification = options.callbackVerification ?? "raw";
   const errorTable: VendorErrorTable = {
     codes: { ...defaultFuluErrorTable.codes, ...options.errorCodes },
     messagePatterns: options.errorMessagePatterns ?? defaultFuluErrorTable.messagePatterns ?? [],
@@ -567,8 +569,12 @@ export function createFuluAdapter(options: FuluAdapterOptions): FuluAdapter {
           "fulu callback: the body is neither a JSON object nor a form; it was not applied",
           { supplier: "fulu" },
         );
-      const verified = fields.json
-        ? verifyFuluSignedJson(raw, appSecret, options.callbackVerification ?? "raw")
+      // The raw check reads only `sign` from the parse already made; the canonical fallback
+      // re-serialises the fields as JSON.parse reads them, so it keeps its own parse.
+      const verified = fields.parsed
+        ? callbackVerification === "raw"
+          ? verifyParsedFuluSignedJson(raw, fields.parsed, appSecret)
+          : verifyFuluSignedJson(raw, appSecret, callbackVerification)
         : verifyFormSign(fields.values);
       if (!verified)
         throw new SignatureError("fulu callback: the signature does not verify; it was not applied", {
@@ -637,7 +643,7 @@ function header(headers: RawCallback["headers"], name: string): string | undefin
 function readCallbackFields(
   raw: string,
   headers: RawCallback["headers"],
-): { json: boolean; values: Record<string, string> } | undefined {
+): { parsed?: Record<string, unknown>; values: Record<string, string> } | undefined {
   const type = header(headers, "content-type") ?? "";
   const trimmed = raw.trim();
   if (trimmed.startsWith("{") || type.includes("json")) {
@@ -646,12 +652,12 @@ function readCallbackFields(
     const values: Record<string, string> = {};
     for (const [key, value] of Object.entries(parsed))
       values[key] = typeof value === "string" ? value : JSON.stringify(value);
-    return { json: true, values };
+    return { parsed: parsed as Record<string, unknown>, values };
   }
   if (!trimmed.includes("=")) return undefined;
   const values: Record<string, string> = {};
   for (const [key, value] of new URLSearchParams(trimmed)) values[key] = value;
-  return { json: false, values };
+  return { values };
 }
 
 function readTemplateFields(value: unknown): AccountFieldSpec[] {

@@ -5,11 +5,11 @@
  * does not matter — but escaping (`\/`, `\uXXXX`), whitespace and number-vs-string types do.
  * kaquan therefore signs the exact JSON text it sends.
  */
-import { md5Hex, safeEqualHex, sortCharacters } from "../../src/runtime/signing.js";
+import { hashSortedCharacters, safeEqualHex } from "../../src/runtime/signing.js";
 
 /** MD5 over the sorted characters of `text` followed by the app secret. */
 export function fuluSign(text: string, appSecret: string): string {
-  return md5Hex(sortCharacters(text) + appSecret);
+  return hashSortedCharacters("md5", text, appSecret);
 }
 
 /** Fulu's public request parameters, in the order the vendor SDKs write them (§1.2). */
@@ -77,23 +77,58 @@ export function verifyFuluSignedJson(
     return false;
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return false;
-  const { sign, ...rest } = parsed as Record<string, unknown>;
+  return verifyParsedFuluSignedJson(raw, parsed as Record<string, unknown>, appSecret, mode);
+}
+
+/**
+ * {@link verifyFuluSignedJson} for a body the caller has already parsed (the callback path parses
+ * each body once). `parsed` must be the parse of `raw`: only its `sign` member, and in
+ * `raw-or-canonical` mode its other members, are read. Never throws.
+ */
+export function verifyParsedFuluSignedJson(
+  raw: string,
+  parsed: Readonly<Record<string, unknown>>,
+  appSecret: string,
+  mode: FuluSignedJsonMode = "raw",
+): boolean {
+  const { sign, ...rest } = parsed;
   if (typeof sign !== "string" || sign.length === 0) return false;
   const withoutSign = removeSignMember(raw, sign);
   if (withoutSign !== undefined && safeEqualHex(fuluSign(withoutSign, appSecret), sign)) return true;
   return mode === "raw-or-canonical" && safeEqualHex(fuluSign(JSON.stringify(rest), appSecret), sign);
 }
 
-/** The raw JSON text with its `"sign":"…"` member (and one adjoining comma) cut out. */
+const alphanumeric = /^[0-9A-Za-z]+$/;
+/** Every `"sign":"…"` member whose value is letters and digits (a hex digest is). */
+const signMember = /"sign"\s*:\s*"([0-9A-Za-z]*)"/g;
+const leadingWhitespace = /^\s*/;
+
+/**
+ * The raw JSON text with its first `"sign":"<sign>"` member (and one adjoining comma) cut out;
+ * only letters and digits of `sign` are matched. The compact form a sender writes is found with
+ * `indexOf`; spaced forms fall back to a scan with one precompiled pattern (a pattern built per
+ * callback cost more than the signature itself).
+ */
 function removeSignMember(raw: string, sign: string): string | undefined {
-  const member = new RegExp(`"sign"\\s*:\\s*"${sign.replace(/[^0-9A-Za-z]/g, "")}"`);
-  const match = member.exec(raw);
-  if (!match) return undefined;
-  const before = raw.slice(0, match.index);
-  const after = raw.slice(match.index + match[0].length);
-  const trailingComma = /^\s*,/.exec(after);
-  if (trailingComma) return before + after.slice(trailingComma[0].length);
-  const leadingComma = /,\s*$/.exec(before);
-  if (leadingComma) return before.slice(0, leadingComma.index) + after;
+  const value = alphanumeric.test(sign) ? sign : sign.replace(/[^0-9A-Za-z]/g, "");
+  let start = raw.indexOf('"sign"');
+  if (start === -1) return undefined;
+  let end: number;
+  if (raw.startsWith(`:"${value}"`, start + 6)) {
+    end = start + 9 + value.length;
+  } else {
+    signMember.lastIndex = 0;
+    let match: RegExpExecArray | null = signMember.exec(raw);
+    while (match !== null && match[1] !== value) match = signMember.exec(raw);
+    if (match === null) return undefined;
+    start = match.index;
+    end = start + match[0].length;
+  }
+  const before = raw.slice(0, start);
+  const after = raw.slice(end);
+  const afterSpace = leadingWhitespace.exec(after)![0].length;
+  if (after.charCodeAt(afterSpace) === 44 /* , */) return before + after.slice(afterSpace + 1);
+  const trimmedBefore = before.trimEnd();
+  if (trimmedBefore.endsWith(",")) return trimmedBefore.slice(0, -1) + after;
   return before + after;
 }

@@ -98,10 +98,27 @@ export async function runWithRetries<T>(
     }
     return error;
   };
+  // The first attempt runs without p-retry: nearly every call succeeds at once, and p-retry's
+  // bookkeeping (signal listeners, option objects, promise chain) cost more per call than the
+  // request's own signing. A first failure is replayed into p-retry below as its attempt 1, so
+  // everything after it (classes, delays, deadline, abort) follows the one path.
+  let firstFailure: { error: unknown } | undefined;
+  if (!options.signal?.aborted) {
+    attempts = 1;
+    try {
+      return { value: await operation(1), attempts, totalRetryDelayMs };
+    } catch (error) {
+      firstFailure = { error };
+    }
+  }
   try {
     const value = await pRetry(
       async (attemptNumber) => {
         attempts = attemptNumber;
+        if (attemptNumber === 1 && firstFailure) {
+          lastThrown = firstFailure;
+          throw firstFailure.error;
+        }
         try {
           const value = await operation(attemptNumber);
           succeeded = { value };

@@ -25,28 +25,29 @@ function quoteLongNumbers(text: string): string {
   let output = "";
   let copiedUpTo = 0;
   let index = 0;
-  while (index < text.length) {
-    const character = text[index];
-    if (character === '"') {
-      // Skip the string, honouring escapes.
-      index += 1;
-      while (index < text.length && text[index] !== '"') index += text[index] === "\\" ? 2 : 1;
-      index += 1;
+  const length = text.length;
+  while (index < length) {
+    const unit = text.charCodeAt(index);
+    if (unit === QUOTE) {
+      index = afterString(text, index);
       continue;
     }
-    if (character === "-" || (character !== undefined && character >= "0" && character <= "9")) {
+    if (unit === MINUS || (unit >= DIGIT_ZERO && unit <= DIGIT_NINE)) {
       numberToken.lastIndex = index;
       const match = numberToken.exec(text);
       if (match) {
         const token = match[0];
-        const digits = token
-          .replace(/^-/, "")
-          .replace(/[eE].*$/, "")
-          .replace(".", "")
-          .replace(/^0+/, "");
-        if (digits.length > 15) {
-          output += `${text.slice(copiedUpTo, index)}"${token}"`;
-          copiedUpTo = index + token.length;
+        // A token of 15 characters or fewer cannot hold more than 15 significant digits.
+        if (token.length > 15) {
+          const digits = token
+            .replace(/^-/, "")
+            .replace(/[eE].*$/, "")
+            .replace(".", "")
+            .replace(/^0+/, "");
+          if (digits.length > 15) {
+            output += `${text.slice(copiedUpTo, index)}"${token}"`;
+            copiedUpTo = index + token.length;
+          }
         }
         index += token.length;
         continue;
@@ -55,4 +56,28 @@ function quoteLongNumbers(text: string): string {
     index += 1;
   }
   return copiedUpTo === 0 ? text : output + text.slice(copiedUpTo);
+}
+
+const QUOTE = 34;
+const BACKSLASH = 92;
+const MINUS = 45;
+const DIGIT_ZERO = 48;
+const DIGIT_NINE = 57;
+
+/**
+ * The index just after the string opened at `open`. Jumps from quote to quote with `indexOf`
+ * (a character-by-character walk cost as much as `JSON.parse` itself); a quote preceded by an
+ * odd number of backslashes is escaped and does not close the string.
+ */
+function afterString(text: string, open: number): number {
+  let from = open + 1;
+  for (;;) {
+    const close = text.indexOf('"', from);
+    if (close === -1) return text.length;
+    let backslashes = 0;
+    for (let before = close - 1; before > open && text.charCodeAt(before) === BACKSLASH; before--)
+      backslashes += 1;
+    if (backslashes % 2 === 0) return close + 1;
+    from = close + 1;
+  }
 }

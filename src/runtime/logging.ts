@@ -162,9 +162,21 @@ export function redact(value: unknown, options: RedactionOptions = {}): unknown 
  */
 export function createRedactingLogger(logger: Logger | undefined, options: RedactionOptions = {}): Logger {
   if (!logger || logger === silentLogger) return silentLogger;
+  // pino (and loggers shaped like it) say which levels are on: redacting a deep copy for a line
+  // the logger then drops is the costliest thing a silent level can do, so it is skipped.
+  const isLevelEnabled = (logger as { isLevelEnabled?: unknown }).isLevelEnabled;
+  const enabled = (level: keyof Logger): boolean => {
+    if (typeof isLevelEnabled !== "function") return true;
+    try {
+      return isLevelEnabled.call(logger, level) !== false;
+    } catch {
+      return true; // unsure: log (redacted) rather than lose the line
+    }
+  };
   const wrap =
     (level: keyof Logger) =>
     (object: object, message?: string): void => {
+      if (!enabled(level)) return;
       try {
         const clean = redact(object, options) as object;
         const text = message === undefined ? undefined : (redact(message, options) as string);

@@ -2,6 +2,7 @@
  * The signing kit shared by every adapter: hashes, HMAC, canonicalisers for sorted-parameter
  * signatures, and a comparison that is constant-time and never throws.
  */
+import * as crypto from "node:crypto";
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 
 export type HashAlgorithm = "md5" | "sha1" | "sha256" | "sha512";
@@ -13,8 +14,21 @@ export function hash(
   input: string | Uint8Array,
   encoding: Encoding = "hex",
 ): string {
-  return createHash(algorithm).update(input).digest(encoding);
+  return oneShotHash
+    ? oneShotHash(algorithm, input, encoding)
+    : createHash(algorithm).update(input).digest(encoding);
 }
+
+/**
+ * `crypto.hash` (Node ≥ 20.12): one call instead of a Hash object per digest, about a third
+ * cheaper for the short texts suppliers sign. Read through the namespace so a runtime without it
+ * falls back to `createHash` instead of failing to load.
+ */
+const oneShotHash = (
+  crypto as unknown as {
+    hash?: (algorithm: string, data: string | Uint8Array, outputEncoding: Encoding) => string;
+  }
+).hash;
 
 /** Lower-case hex MD5 of the UTF-8 bytes of `input`. */
 export function md5Hex(input: string | Uint8Array): string {
@@ -92,12 +106,54 @@ export function canonicalize(params: Record<string, unknown>, options: Canonical
  * which is where code-point order puts them.
  */
 export function sortCharacters(text: string): string {
-  const counts = new Uint32Array(128);
+  const counted = countCharacters(text);
+  const bytes = asciiBytes(counted, 0);
+  return bytes.toString("latin1") + (counted.others ?? "");
+}
+
+/**
+ * The hash of the UTF-8 bytes of `sortCharacters(text) + suffix`, without building that string:
+ * the sorted characters are written straight into one buffer with the suffix (Fulu's
+ * `md5(sorted + secret)`), which halves the cost of building and re-encoding the text.
+ */
+export function hashSortedCharacters(
+  algorithm: HashAlgorithm,
+  text: string,
+  suffix: string,
+  encoding: Encoding = "hex",
+): string {
+  const counted = countCharacters(text);
+  const tail = counted.others === undefined ? suffix : counted.others + suffix;
+  const bytes = asciiBytes(counted, Buffer.byteLength(tail, "utf8"));
+  if (tail.length > 0) bytes.write(tail, counted.ascii, "utf8");
+  const digest = hash(algorithm, bytes, encoding);
+  // The suffix is usually a secret and the buffer may come from Node's shared pool: wipe it so
+  // a later unsafe allocation cannot hand the secret to other code.
+  bytes.fill(0);
+  return digest;
+}
+
+/** Reused between calls: JavaScript runs one call at a time and nothing here awaits. */
+const asciiCounts = new Uint32Array(128);
+
+interface CountedCharacters {
+  /** How many ASCII characters; their counts are in {@link asciiCounts}. */
+  ascii: number;
+  /** The other characters, sorted by code point and joined; undefined when there are none. */
+  others: string | undefined;
+}
+
+/** Counts the ASCII characters of `text` and sorts the rest (rare in what suppliers sign). */
+function countCharacters(text: string): CountedCharacters {
+  const counts = asciiCounts;
+  counts.fill(0);
+  let ascii = 0;
   let others: string[] | undefined;
   for (let index = 0; index < text.length; index++) {
     const unit = text.charCodeAt(index);
     if (unit < 128) {
       counts[unit]! += 1;
+      ascii += 1;
       continue;
     }
     others ??= [];
@@ -109,12 +165,18 @@ export function sortCharacters(text: string): string {
       others.push(text[index]!);
     }
   }
-  let ascii = "";
+  if (others) others.sort((left, right) => left.codePointAt(0)! - right.codePointAt(0)!);
+  return { ascii, others: others?.join("") };
+}
+
+/** A buffer holding the counted ASCII characters in order, with `spare` bytes left after them. */
+function asciiBytes(counted: CountedCharacters, spare: number): Buffer {
+  const counts = asciiCounts;
+  const bytes = Buffer.allocUnsafe(counted.ascii + spare);
+  let offset = 0;
   for (let unit = 0; unit < 128; unit++) {
-    const count = counts[unit]!;
-    if (count > 0) ascii += String.fromCharCode(unit).repeat(count);
+    const end = offset + counts[unit]!;
+    while (offset < end) bytes[offset++] = unit;
   }
-  if (!others) return ascii;
-  others.sort((left, right) => left.codePointAt(0)! - right.codePointAt(0)!);
-  return ascii + others.join("");
+  return bytes;
 }

@@ -18,6 +18,9 @@ export interface EventClaimStore {
   release(key: string): Promise<void>;
 }
 
+/** Below this many entries the map is never swept: expired entries then cost little memory. */
+const SWEEP_MINIMUM_SIZE = 10_000;
+
 interface Entry {
   state: "in_progress" | "done";
   expiresAt: number;
@@ -27,6 +30,13 @@ interface Entry {
 export class MemoryEventClaimStore implements EventClaimStore {
   readonly #entries = new Map<string, Entry>();
   readonly #now: () => number;
+  /**
+   * The map size at which the next sweep runs. Sweeping on every claim past a fixed size costs
+   * O(entries) per callback once the map holds that many live entries (a busy day's `done`
+   * claims), so the threshold doubles from what a sweep leaves: sweeping stays amortised O(1)
+   * per claim while expired entries still go within one doubling.
+   */
+  #sweepAtSize = SWEEP_MINIMUM_SIZE;
 
   constructor(options: { now?: () => number } = {}) {
     this.#now = options.now ?? Date.now;
@@ -37,7 +47,7 @@ export class MemoryEventClaimStore implements EventClaimStore {
     const entry = this.#entries.get(key);
     if (entry && entry.expiresAt > now) return entry.state;
     this.#entries.set(key, { state: "in_progress", expiresAt: now + leaseMs });
-    if (this.#entries.size > 10_000) this.#sweep(now);
+    if (this.#entries.size > this.#sweepAtSize) this.#sweep(now);
     return "claimed";
   }
 
@@ -51,5 +61,6 @@ export class MemoryEventClaimStore implements EventClaimStore {
 
   #sweep(now: number): void {
     for (const [key, entry] of this.#entries) if (entry.expiresAt <= now) this.#entries.delete(key);
+    this.#sweepAtSize = Math.max(SWEEP_MINIMUM_SIZE, this.#entries.size * 2);
   }
 }

@@ -14,6 +14,8 @@ const entry = {
   "adapters/bitrefill/index": "adapters/bitrefill/index.ts",
   "testing/index": "src/testing/index.ts",
   "redis/index": "src/redis/index.ts",
+  "routing/index": "src/routing/index.ts",
+  "adapter-kit/index": "src/adapter-kit/index.ts",
 };
 
 const shared: Options = {

@@ -9,9 +9,10 @@
  * Both suppliers are the in-process simulators from kaquan/testing, so no account is needed. In
  * production each adapter gets its credentials from the environment.
  */
-import { createSupplierClient, createSupplierRouter, isKaquanError, type RoutedOrder } from "kaquan";
+import { createSupplierClient, isKaquanError } from "kaquan";
 import { createChengquanAdapter } from "kaquan/adapters/chengquan";
 import { createFuluAdapter } from "kaquan/adapters/fulu";
+import { createSupplierRouter, type RoutedOrder } from "kaquan/routing";
 import { createChengquanSimulator, createFuluSimulator } from "kaquan/testing";
 
 /** The merchant's own sku; each supplier knows the product by its own id. */

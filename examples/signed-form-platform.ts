@@ -14,14 +14,8 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import {
-  aesEncryptBase64,
-  createCallbackHandler,
-  createSupplierClient,
-  defineSignedFormAdapter,
-  md5Hex,
-  type SignedFormAdapterSpec,
-} from "kaquan";
+import { aesEncryptBase64, createCallbackHandler, createSupplierClient, md5Hex } from "kaquan";
+import { defineSignedFormAdapter, type SignedFormAdapterSpec } from "kaquan/adapter-kit";
 
 /** The whole protocol, as data. */
 export const xingyunSpec: SignedFormAdapterSpec = {

@@ -52,7 +52,7 @@ try {
   writeFileSync(
     join(scratch, "smoke.cjs"),
     `(async () => {${scenario(
-      'const kaquan = require("kaquan"); const fulu = require("kaquan/adapters/fulu"); const testing = require("kaquan/testing");',
+      'const kaquan = require("kaquan"); const fulu = require("kaquan/adapters/fulu"); const testing = require("kaquan/testing"); if (typeof require("kaquan/routing").createSupplierRouter !== "function" || typeof require("kaquan/adapter-kit").defineSignedFormAdapter !== "function") throw new Error("kaquan/routing or kaquan/adapter-kit is missing");',
     )}
 console.log("require(): ok");
 })().catch((error) => { console.error(error); process.exit(1); });`,
@@ -60,7 +60,7 @@ console.log("require(): ok");
   writeFileSync(
     join(scratch, "smoke.mjs"),
     `${scenario(
-      'import * as kaquan from "kaquan"; import * as fulu from "kaquan/adapters/fulu"; import * as testing from "kaquan/testing";',
+      'import * as kaquan from "kaquan"; import * as fulu from "kaquan/adapters/fulu"; import * as testing from "kaquan/testing"; import { createSupplierRouter } from "kaquan/routing"; import { defineSignedFormAdapter } from "kaquan/adapter-kit"; if (typeof createSupplierRouter !== "function" || typeof defineSignedFormAdapter !== "function") throw new Error("kaquan/routing or kaquan/adapter-kit is missing");',
     )}
 // An error from the CJS copy is recognised by the ESM copy's isInstance (two copies, one brand).
 import { createRequire } from "node:module";

@@ -3,15 +3,16 @@
  *
  * The root export holds the contract (types, schemas, errors, the order state machine), the
  * supplier client, the stores and the machinery adapters share. Each supplier adapter lives in
- * its own subpath (`kaquan/adapters/fulu`); simulators and the conformance suite in `kaquan/testing`.
+ * its own subpath (`kaquan/adapters/fulu`); simulators and the conformance suite in `kaquan/testing`;
+ * multi-supplier routing and supplier admission in `kaquan/routing`; the toolkit for writing an
+ * adapter (`defineSignedFormAdapter`) in `kaquan/adapter-kit`. A merchant with one supplier loads
+ * neither.
  *
  * @module kaquan
  */
-export * from "./adapter-kit/index.js";
 export * from "./callbacks/index.js";
 export * from "./client/index.js";
 export * from "./core/index.js";
-export * from "./routing/index.js";
 export {
   aesDecryptBase64,
   aesEncryptBase64,

@@ -1,13 +1,6 @@
 import fc from "fast-check";
-import {
-  ConfigurationError,
-  defineSignedFormAdapter,
-  md5Hex,
-  SignatureError,
-  type SignedFormAdapterSpec,
-  silentLogger,
-  systemClock,
-} from "kaquan";
+import { ConfigurationError, md5Hex, SignatureError, silentLogger, systemClock } from "kaquan";
+import { defineSignedFormAdapter, type SignedFormAdapterSpec } from "kaquan/adapter-kit";
 import { runAdapterConformance } from "kaquan/testing";
 import { describe, expect, it } from "vitest";
 import { startXingyunStandIn, xingyunSpec } from "../../examples/signed-form-platform.js";

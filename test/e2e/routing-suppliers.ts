@@ -9,11 +9,12 @@
  * where a merchant order really landed, independently of what the router says.
  */
 import * as net from "node:net";
-import type { Money, RouteInput, SupplierClient, SupplierClientOptions } from "kaquan";
+import type { Money, SupplierClient, SupplierClientOptions } from "kaquan";
 import { createSupplierClient } from "kaquan";
 import { createBitrefillAdapter } from "kaquan/adapters/bitrefill";
 import { createChengquanAdapter } from "kaquan/adapters/chengquan";
 import { createFuluAdapter } from "kaquan/adapters/fulu";
+import type { RouteInput } from "kaquan/routing";
 import {
   type BitrefillSimulatedInvoice,
   type BitrefillSimulator,

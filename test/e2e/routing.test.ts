@@ -10,17 +10,19 @@ import {
   createCallbackHandler,
   createHttpTransport,
   createSupplierHealth,
-  createSupplierRouter,
   type HttpTransport,
   KaquanError,
   NoSupplierAvailableError,
   nodeCallbackListener,
   type RouteAttempt,
+} from "kaquan";
+import {
+  createSupplierRouter,
   type RoutedOrder,
   type RouterSupplier,
   type SupplierRouter,
   type SupplierRouterOptions,
-} from "kaquan";
+} from "kaquan/routing";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   type CommittedOrder,

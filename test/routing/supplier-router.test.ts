@@ -1,6 +1,5 @@
 import {
   createSupplierClient,
-  createSupplierRouter,
   InsufficientBalanceError,
   InvalidAccountError,
   KaquanError,
@@ -9,12 +8,15 @@ import {
   NoSupplierAvailableError,
   NotSentError,
   OutOfStockError,
-  RoutedOrderRequestSchema,
-  type RouteInput,
-  type RouterEvent,
   requestFingerprint,
   type SupplierClient,
 } from "kaquan";
+import {
+  createSupplierRouter,
+  RoutedOrderRequestSchema,
+  type RouteInput,
+  type RouterEvent,
+} from "kaquan/routing";
 import { afterEach, describe, expect, it } from "vitest";
 import { commitThenLose, createFakeAdapter } from "../client/fake-adapter.js";
 

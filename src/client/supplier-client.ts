@@ -25,6 +25,7 @@ import {
   KaquanError,
   type Logger,
   multiplyMoney,
+  NotSentError,
   type Order,
   OrderNotFoundError,
   type OrderRequest,
@@ -91,6 +92,14 @@ export interface SupplierClientOptions {
   pollIntervalMs?: number;
   /** Most re-sends of one order after "not found" (each only when safe). Default 2. */
   maxResends?: number;
+  /**
+   * How long a placement may hold its record without a store write before it is presumed
+   * abandoned by a process that stopped (failure-modes F22: a crash between the write-ahead claim
+   * and the end of the send). An abandoned placement is taken over as "sent, no answer" and
+   * resolved by query, never failed and never blindly re-sent. Keep it above the longest send
+   * (timeout × attempts plus backoff). Default 60 000 ms.
+   */
+  abandonedPlacementMs?: number;
   /**
    * The supplier's health: a circuit breaker over placements and catalogue/balance reads (order
    * status queries always go through, so orders already at the supplier keep resolving), success
@@ -250,6 +259,11 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
   const pollIntervalMs = options.pollIntervalMs ?? capabilities.pollIntervalMs;
   const resolveTimeoutMs = options.resolveTimeoutMs ?? 15_000;
   const maxResends = options.maxResends ?? 2;
+  const abandonedPlacementMs = options.abandonedPlacementMs ?? 60_000;
+  if (!(abandonedPlacementMs > 0) || !Number.isFinite(abandonedPlacementMs))
+    throw new ConfigurationError(
+      "abandonedPlacementMs must be a positive number of milliseconds, e.g. 60000",
+    );
   const mayResend = capabilities.duplicateOrderId !== "none" && capabilities.resendAfterNotFound;
   const supplier = adapter.name;
   /** Placements in flight in this process, so concurrent callers share one. */
@@ -257,7 +271,18 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
 
   const keyOf = (merchantOrderId: string) => `${supplier}:${merchantOrderId}`;
   const context = (signal?: AbortSignal): AdapterContext => ({ http, clock, logger, signal });
-  const nowIso = () => isoTime(clock.now());
+  // Every state change is stamped; several land in the same millisecond, and formatting a Date
+  // is a visible share of an order's own CPU, so the last stamp is reused while the clock stands.
+  let lastStampMs = Number.NaN;
+  let lastStamp = "";
+  const nowIso = () => {
+    const now = clock.now();
+    if (now !== lastStampMs) {
+      lastStamp = isoTime(now);
+      lastStampMs = now;
+    }
+    return lastStamp;
+  };
 
   /** A read, retried on not sent, no answer and throttled. */
   async function read<T>(
@@ -387,11 +412,21 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
       );
     }
     const sku = request.sku;
-    const product = await read(
-      "getProduct",
-      (adapterContext) => adapter.getProduct(sku, adapterContext),
-      signal,
-    );
+    let product: Product | undefined;
+    try {
+      product = await read("getProduct", (adapterContext) => adapter.getProduct(sku, adapterContext), signal);
+    } catch (error) {
+      // The quote is a read made before anything is sent: however it failed, the order never
+      // left. Its own class ("sent, no answer" for a garbled quote) would tell the caller the
+      // order's outcome is unknown, for an order kaquan then holds no record of.
+      if (KaquanError.isInstance(error) && error.failureClass === "sent_no_answer") {
+        throw new NotSentError(
+          `${supplier} could not quote ${sku} (${error.code}), so maxCost cannot be checked; the order was not sent. Place it again with the same merchantOrderId`,
+          { ...details, cause: error },
+        );
+      }
+      throw error;
+    }
     if (!product)
       throw new ProductUnavailableError(
         `${supplier} does not know sku ${sku}; the order was not sent`,
@@ -712,6 +747,43 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
     return resolve(key, request, signal, meta, clock.now() + resolveTimeoutMs);
   }
 
+  /** A placement whose placer has written nothing for `abandonedPlacementMs`: its process stopped. */
+  const isAbandoned = (record: OrderRecord): boolean =>
+    record.placing && clock.now() - record.updatedAt > abandonedPlacementMs;
+
+  /**
+   * Takes over an abandoned placement (F22). Whether its request left cannot be known, so it
+   * becomes "sent, no answer": the query resolves it, and it is re-sent only where and when an
+   * ordinary unanswered send would be (past the grace window, on a supplier that refuses
+   * duplicate ids). Without this the record stayed `placing` forever: no poller listed it and
+   * every later placeOrder waited on a placer that no longer exists.
+   */
+  async function reclaimAbandoned(key: string): Promise<OrderRecord | undefined> {
+    let taken = false;
+    const record = await store.update(key, (current) => {
+      // The mutation may run more than once (an optimistic store retries it): no side effects.
+      taken = false;
+      if (!current || !isAbandoned(current)) return undefined;
+      taken = true;
+      const now = clock.now();
+      return {
+        ...current,
+        placing: false,
+        sends: Math.max(1, current.sends),
+        lastSentAt: current.lastSentAt ?? now,
+        updatedAt: now,
+        order: current.order ?? unknownOrder(current, "the process placing it stopped; querying it"),
+      };
+    });
+    if (taken && record) {
+      logger.warn(
+        { supplier, merchantOrderId: record.merchantOrderId },
+        "placement abandoned by a stopped process; resolving it by query",
+      );
+    }
+    return taken ? record : undefined;
+  }
+
   async function markPlaced(key: string): Promise<void> {
     await store.update(key, (current) =>
       current?.placing ? { ...current, placing: false, updatedAt: clock.now() } : undefined,
@@ -825,7 +897,8 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
 
   async function refreshOrder(merchantOrderId: string, callOptions: CallOptions = {}): Promise<OrderResult> {
     const key = keyOf(merchantOrderId);
-    const record = await store.get(key);
+    let record = await store.get(key);
+    if (record && isAbandoned(record)) record = (await reclaimAbandoned(key)) ?? (await store.get(key));
     if (record?.resendable && record.sends > 0 && !record.placing && mayResend) {
       // Placed with no usable answer and still unconfirmed: one resolution pass, as placeOrder
       // makes them (query; re-send the same id only past the grace window).
@@ -980,7 +1053,10 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
         );
       }
       const records = await store.listPending(supplier);
-      return records.filter((record) => record.order && !record.placing).map((record) => record.order!);
+      // An abandoned placement is listed too, so the poller's refreshOrder takes it over.
+      return records
+        .filter((record) => (record.placing ? isAbandoned(record) : record.order !== undefined))
+        .map((record) => record.order ?? unknownOrder(record, "the process placing it stopped; querying it"));
     },
 
     close() {

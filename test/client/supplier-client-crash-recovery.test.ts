@@ -1,0 +1,115 @@
+/**
+ * Regressions found by the chaos run (test/chaos): a process that stops in the middle of a
+ * placement (failure-modes F22), and a maxCost quote that fails before anything is sent.
+ */
+import { createSupplierClient, MalformedPayloadError, MemoryIdempotencyStore, NotSentError } from "kaquan";
+import { describe, expect, it } from "vitest";
+import { createFakeAdapter } from "./fake-adapter.js";
+
+const fastRetry = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2, totalDeadlineMs: 5_000 };
+const request = { merchantOrderId: "M-CRASH-1", kind: "direct" as const, sku: "1001", account: "player" };
+
+/** Real time plus an offset the test moves by hand (the client's waits still need time to pass). */
+function manualClock() {
+  let offset = 0;
+  return { now: () => Date.now() + offset, advance: (milliseconds: number) => (offset += milliseconds) };
+}
+
+describe("a placement abandoned by a stopped process (F22)", () => {
+  /** Process A commits the order at the supplier and stops before it learns the answer. */
+  async function abandonedPlacement(notFoundGraceMs = 0) {
+    const store = new MemoryIdempotencyStore();
+    const clock = manualClock();
+    const fake = createFakeAdapter();
+    fake.placeSteps.push((placed) => {
+      fake.orders.set(placed.merchantOrderId, {
+        merchantOrderId: placed.merchantOrderId,
+        supplier: "fake",
+        status: "succeeded",
+        source: "query",
+      });
+      // The process dies here: the call never returns and nothing more is written.
+      return new Promise(() => {});
+    });
+    const first = createSupplierClient({ adapter: fake.adapter, store, clock, retry: fastRetry });
+    void first.placeOrder(request);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(fake.calls.place).toBe(1);
+    // Process B starts over the same store.
+    const second = createSupplierClient({
+      adapter: fake.adapter,
+      store,
+      clock,
+      retry: fastRetry,
+      abandonedPlacementMs: 60_000,
+      notFoundGraceMs,
+    });
+    return { store, clock, fake, second };
+  }
+
+  it("is not taken over while it may still be running", async () => {
+    const { clock, second } = await abandonedPlacement();
+    clock.advance(59_000);
+    expect(await second.listPendingOrders()).toEqual([]);
+  });
+
+  it("is listed for the poller once abandoned, and resolved by query without a second send", async () => {
+    const { clock, fake, second } = await abandonedPlacement();
+    clock.advance(60_001);
+    const pending = await second.listPendingOrders();
+    expect(pending.map((order) => [order.merchantOrderId, order.status])).toEqual([["M-CRASH-1", "unknown"]]);
+    const refreshed = await second.refreshOrder("M-CRASH-1");
+    expect(refreshed.status).toBe("succeeded");
+    expect((await second.getStoredOrder("M-CRASH-1"))?.status).toBe("succeeded");
+    expect(await second.listPendingOrders()).toEqual([]);
+    expect(fake.calls.place).toBe(1);
+  });
+
+  it("stays unknown, never failed, while the supplier does not know it inside its grace window", async () => {
+    const { clock, fake, second } = await abandonedPlacement(120_000);
+    fake.orders.clear();
+    clock.advance(60_001);
+    const refreshed = await second.refreshOrder("M-CRASH-1");
+    expect(refreshed.status).toBe("unknown");
+    expect(fake.calls.place).toBe(1);
+    // Past the grace window, on a supplier that refuses duplicate ids, it is re-sent once.
+    clock.advance(60_000);
+    const resent = await second.refreshOrder("M-CRASH-1");
+    expect(resent.status).toBe("processing");
+    expect(fake.calls.place).toBe(2);
+  });
+
+  it("refuses a non-positive abandonedPlacementMs with a message that names the fix", () => {
+    const fake = createFakeAdapter();
+    expect(() => createSupplierClient({ adapter: fake.adapter, abandonedPlacementMs: 0 })).toThrow(
+      /abandonedPlacementMs must be a positive number/,
+    );
+  });
+});
+
+describe("a maxCost quote that fails before the order is sent", () => {
+  it("is NotSentError, nothing is sent, and the same id can be placed again", async () => {
+    const fake = createFakeAdapter();
+    const getProduct = fake.adapter.getProduct.bind(fake.adapter);
+    let garbled = true;
+    fake.adapter.getProduct = async (sku, context) => {
+      if (garbled) {
+        garbled = false;
+        throw new MalformedPayloadError("fake getProduct: the answer could not be parsed", {
+          supplier: "fake",
+        });
+      }
+      return getProduct(sku, context);
+    };
+    const supplier = createSupplierClient({ adapter: fake.adapter, retry: { ...fastRetry, maxAttempts: 1 } });
+    const withMaxCost = { ...request, maxCost: { amount: "6.00", currency: "CNY" } };
+    const error = await supplier.placeOrder(withMaxCost).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(NotSentError);
+    expect((error as NotSentError).failureClass).toBe("not_sent");
+    expect(fake.calls.place).toBe(0);
+    expect(await supplier.getStoredOrder(request.merchantOrderId)).toBeUndefined();
+    const placed = await supplier.placeOrder(withMaxCost);
+    expect(placed.status).toBe("processing");
+    expect(fake.calls.place).toBe(1);
+  });
+});

@@ -478,19 +478,37 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
             );
           }
           meta.attempts += 1;
+          // Whether the adapter was called: a rate limiter (a shared one in Redis can fail) or the
+          // breaker that refuses first has sent nothing, whatever its error says.
+          let handedToAdapter = false;
           try {
             return await limit(
               "placeOrder",
-              () => adapter.placeOrder(request, context(signal)),
+              () => {
+                handedToAdapter = true;
+                return adapter.placeOrder(request, context(signal));
+              },
               attempt > 1 ? previous : undefined,
             );
-          } catch (error) {
+          } catch (thrown) {
+            const error =
+              handedToAdapter || KaquanError.isInstance(thrown)
+                ? thrown
+                : new NotSentError(
+                    `${supplier}: the order was not sent (${thrown instanceof Error ? thrown.name : typeof thrown} before the request)`,
+                    {
+                      supplier,
+                      merchantOrderId: request.merchantOrderId,
+                      cause: thrown,
+                    },
+                  );
             previous = error;
             if (
-              KaquanError.isInstance(error) &&
-              (error.failureClass === "not_sent" ||
-                error.failureClass === "throttled" ||
-                error.code === "validation_error")
+              !handedToAdapter ||
+              (KaquanError.isInstance(error) &&
+                (error.failureClass === "not_sent" ||
+                  error.failureClass === "throttled" ||
+                  error.code === "validation_error"))
             ) {
               // It never left, or the supplier refused to take it: take the send back so the
               // record stays truthful (a record with no sends may be released and reused).

@@ -180,6 +180,12 @@ export function createBitrefillAdapter(options: BitrefillAdapterOptions): Bitref
       "Bitrefill adapter: auth is required: { bearer } (a personal API key) or { id, secret } (business)",
     );
   }
+  // A non-string endpoint (a URL object, a number from an env parser) is a configuration
+  // mistake to name, not a TypeError from deep inside.
+  if (options.endpoint !== undefined && typeof options.endpoint !== "string")
+    throw new ConfigurationError(
+      `Bitrefill adapter: endpoint must be a URL string such as "https://…", not a ${typeof options.endpoint}`,
+    );
   const base = (options.endpoint ?? BITREFILL_ENDPOINT).replace(/\/+$/, "");
   try {
     new URL(base);

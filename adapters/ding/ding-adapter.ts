@@ -181,6 +181,12 @@ export function createDingAdapter(options: DingAdapterOptions): DingAdapter {
       "Ding adapter: apiKey is required (the API key from the Ding Connect portal)",
     );
   }
+  // A non-string endpoint (a URL object, a number from an env parser) is a configuration
+  // mistake to name, not a TypeError from deep inside.
+  if (options.endpoint !== undefined && typeof options.endpoint !== "string")
+    throw new ConfigurationError(
+      `Ding adapter: endpoint must be a URL string such as "https://…", not a ${typeof options.endpoint}`,
+    );
   const base = (options.endpoint ?? DING_PRODUCTION_ENDPOINT).replace(/\/+$/, "");
   try {
     new URL(base);

@@ -206,6 +206,12 @@ export function createDtoneAdapter(options: DtoneAdapterOptions): DtoneAdapter {
   const mode = options.mode ?? "async";
   if (mode !== "async" && mode !== "sync")
     throw new ConfigurationError('DT One adapter: mode must be "async" or "sync"');
+  // A non-string endpoint (a URL object, a number from an env parser) is a configuration
+  // mistake to name, not a TypeError from deep inside.
+  if (options.endpoint !== undefined && typeof options.endpoint !== "string")
+    throw new ConfigurationError(
+      `DT One adapter: endpoint must be a URL string such as "https://…", not a ${typeof options.endpoint}`,
+    );
   const base = (
     options.endpoint ??
     (options.environment === "sandbox" ? DTONE_SANDBOX_ENDPOINT : DTONE_PRODUCTION_ENDPOINT)

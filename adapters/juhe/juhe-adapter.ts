@@ -20,7 +20,11 @@ import {
   type SignedFormAdapter,
   type SignedFormAdapterSpec,
 } from "../../src/adapter-kit/index.js";
-import type { AdapterContext, DuplicateOrderIdBehaviour } from "../../src/core/index.js";
+import {
+  type AdapterContext,
+  ConfigurationError,
+  type DuplicateOrderIdBehaviour,
+} from "../../src/core/index.js";
 import type { VendorErrorMeaning } from "../../src/runtime/vendor-errors.js";
 import {
   defaultJuheErrorTable,
@@ -160,6 +164,8 @@ export type JuheAdapter = SignedFormAdapter & {
 
 /** Creates the Juhe adapter. */
 export function createJuheAdapter(options: JuheAdapterOptions): JuheAdapter {
+  if (typeof options !== "object" || options === null)
+    throw new ConfigurationError("createJuheAdapter needs its options: { key, openId }");
   const spec: SignedFormAdapterSpec =
     options.callbackAck === undefined
       ? juheSpec

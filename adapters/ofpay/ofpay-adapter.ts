@@ -366,6 +366,8 @@ const phoneCardid = /^1[47]\d{4}$/;
  * Throws `ConfigurationError` for a missing credential or an invalid `slowRechargeHours`.
  */
 export function createOfpayAdapter(options: OfpayAdapterOptions): OfpayAdapter {
+  if (typeof options !== "object" || options === null)
+    throw new ConfigurationError("createOfpayAdapter needs its options: { userId, password, keyStr }");
   const hours = options.slowRechargeHours === undefined ? undefined : String(options.slowRechargeHours);
   if (hours !== undefined && !OFPAY_SLOW_MCTYPES.includes(hours)) {
     throw new ConfigurationError(

@@ -165,6 +165,12 @@ export function createTangoAdapter(options: TangoAdapterOptions): SupplierAdapte
   if (options.environment !== "production" && options.environment !== "sandbox") {
     throw new ConfigurationError('Tango adapter: environment must be "production" or "sandbox"');
   }
+  // A non-string endpoint (a URL object, a number from an env parser) is a configuration
+  // mistake to name, not a TypeError from deep inside.
+  if (options.endpoint !== undefined && typeof options.endpoint !== "string")
+    throw new ConfigurationError(
+      `Tango adapter: endpoint must be a URL string such as "https://…", not a ${typeof options.endpoint}`,
+    );
   const base = (
     options.endpoint ??
     (options.environment === "sandbox" ? TANGO_SANDBOX_ENDPOINT : TANGO_PRODUCTION_ENDPOINT)

@@ -235,6 +235,11 @@ export function createCallbackHandler(
     delivery,
     async fetch(request, fetchOptions = {}) {
       const limit = fetchOptions.maxBodyBytes ?? 1024 * 1024;
+      // NaN compares false with every size: unchecked, a typo'd limit switched the cap off.
+      if (!(Number.isFinite(limit) && limit >= 0))
+        throw new ConfigurationError(
+          `maxBodyBytes must be a non-negative number of bytes (got ${String(limit)}); omit it for the 1 MiB default`,
+        );
       const body = await readLimited(request, limit);
       if (body === "too_large")
         return new Response("payload too large", { status: 413, headers: plainHeaders });
@@ -263,9 +268,16 @@ const unusedTransport = {
 
 function indexClients(clients: CallbackHandlerOptions["clients"] | undefined): Map<string, SupplierClient> {
   const map = new Map<string, SupplierClient>();
-  if (Array.isArray(clients)) for (const client of clients) map.set(client.supplier, client);
+  if (Array.isArray(clients)) for (const client of clients) map.set(String(client?.supplier), client);
   else if (clients && typeof clients === "object")
     for (const [name, client] of Object.entries(clients)) map.set(name, client as SupplierClient);
+  // Every entry must be a client: anything else failed later as a TypeError on `client.adapter`.
+  for (const [name, client] of map) {
+    if (typeof client?.adapter?.secretValues !== "function" || typeof client.placeOrder !== "function")
+      throw new ConfigurationError(
+        `createCallbackHandler: clients${Array.isArray(clients) ? "[]" : `.${name}`} is not a supplier client; pass the result of createSupplierClient(...)`,
+      );
+  }
   if (map.size === 0)
     throw new ConfigurationError(
       "createCallbackHandler needs { clients }: the supplier clients whose callbacks it receives",

@@ -7,6 +7,11 @@ import { z } from "zod";
 import { ValidationError } from "./errors.js";
 
 const decimalPattern = /^-?\d+(\.\d+)?$/;
+/**
+ * Largest exponent {@link parseDecimal} expands: every finite double fits (5e-324 … 1.8e308);
+ * `1e999999999` is refused.
+ */
+const maxExponent = 400;
 
 /** Minor-unit digits per currency; the amount is always written with at least this many decimals. */
 const currencyDigits: Readonly<Record<string, number>> = {
@@ -93,6 +98,13 @@ export function parseDecimal(value: string | number, field = "amount"): string {
   const exponent = /^(-?)(\d+)(?:\.(\d+))?[eE]([+-]?\d+)$/.exec(text);
   if (exponent) {
     const [, sign = "", whole = "", fraction = "", power = "0"] = exponent;
+    // The expansion writes |power| digits: a vendor's "1e999999999" would build a gigabyte string
+    // (or throw a RangeError) instead of failing as a bad amount.
+    if (Math.abs(Number(power)) > maxExponent) {
+      throw new ValidationError(`${field} "${String(value)}" has an exponent beyond ±${maxExponent}`, [
+        { path: field, message: "expected a decimal amount of ordinary size" },
+      ]);
+    }
     const digits = whole + fraction;
     const point = whole.length + Number(power);
     if (point <= 0) text = `${sign}0.${"0".repeat(-point)}${digits}`;

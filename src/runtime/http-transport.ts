@@ -78,7 +78,13 @@ function trackSocket(request: http.ClientRequest, state: SendState): void {
 }
 
 /** Creates the transport. Hold one per supplier client so its agent's sockets are reused. */
-export function createHttpTransport(options: HttpTransportOptions = {}): HttpTransport & { close(): void } {
+export function createHttpTransport(given: HttpTransportOptions = {}): HttpTransport & { close(): void } {
+  // `null` (or another non-object) passes the default parameter; it must not become a TypeError.
+  if (given === null || typeof given !== "object")
+    throw new ConfigurationError(
+      "createHttpTransport takes an options object (or nothing, for the defaults)",
+    );
+  const options = given;
   const timeoutMs = options.timeoutMs ?? 15_000;
   const maxResponseBytes = options.maxResponseBytes ?? 1024 * 1024;
   if (!(timeoutMs > 0)) throw new ConfigurationError("timeoutMs must be a positive number of milliseconds");

@@ -492,3 +492,12 @@ describe("examples/callbacks", () => {
     expect(stdout).toContain('Fulu\'s callback was answered: 200 "success"');
   });
 });
+
+describe("binding options (regression)", () => {
+  it("a maxBodyBytes that would switch the cap off is a ConfigurationError, not a RangeError", async () => {
+    const { ConfigurationError } = await import("kaquan");
+    const handler = { handle: async () => ({}), fetch: async () => new Response() } as never;
+    for (const maxBodyBytes of [Number.NaN, -1, Number.POSITIVE_INFINITY])
+      expect(() => nodeCallbackListener(handler, { maxBodyBytes })).toThrow(ConfigurationError);
+  });
+});

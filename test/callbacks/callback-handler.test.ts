@@ -351,3 +351,26 @@ describe("F9: the callback arrives before the place-order response", () => {
     expect(simulator.requests("fulu.order.direct.add")).toHaveLength(1);
   });
 });
+
+describe("createCallbackHandler options (regression)", () => {
+  it("an entry of clients that is not a client is a ConfigurationError naming it", async () => {
+    const { ConfigurationError } = await import("kaquan");
+    expect(() => createCallbackHandler({ clients: { fulu: 0 } as never, onEvent: () => {} })).toThrow(
+      /clients\.fulu is not a supplier client/,
+    );
+    expect(() => createCallbackHandler({ clients: [false] as never, onEvent: () => {} })).toThrow(
+      ConfigurationError,
+    );
+  });
+
+  it("handler.fetch refuses a maxBodyBytes that would switch the cap off", async () => {
+    const { ConfigurationError, createSupplierClient } = await import("kaquan");
+    const client = createSupplierClient({ adapter: createFakeAdapter().adapter });
+    const handler = createCallbackHandler({ clients: [client], onEvent: () => {} });
+    const request = new Request("http://merchant.test/", { method: "POST", body: "{}" });
+    await expect(handler.fetch(request, { maxBodyBytes: Number.NaN })).rejects.toBeInstanceOf(
+      ConfigurationError,
+    );
+    client.close();
+  });
+});

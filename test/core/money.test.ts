@@ -52,3 +52,14 @@ describe("Money", () => {
     );
   });
 });
+
+describe("parseDecimal exponent bound (regression)", () => {
+  it("refuses an exponent no amount has with a ValidationError, instead of building the digits", () => {
+    // "1e999999999" from a vendor threw RangeError (invalid string length) after trying to
+    // allocate a gigabyte string.
+    expect(() => parseDecimal("1e999999999", "price")).toThrow(ValidationError);
+    expect(() => parseDecimal("1e-999999999", "price")).toThrow(/price/);
+    expect(parseDecimal(5e-324)).toBe(`0.${"0".repeat(323)}5`);
+    expect(parseDecimal(1e21)).toBe(`1${"0".repeat(21)}`);
+  });
+});

@@ -75,7 +75,26 @@ export interface RunningTarget {
   idle(): Promise<void>;
   /** Makes the simulator report `raw`, a status no adapter knows, for an order. */
   setRawOrderStatus(merchantOrderId: string, raw: string): void;
+  /** The simulator behind the adapter, for scripting faults (the secret-leak audit drives them). */
+  simulator: FaultableSimulator;
   close(): Promise<void>;
+}
+
+/** A fault as every simulator's `injectFault` takes it (each narrows `kind` to its own kinds). */
+export interface ScriptableFault {
+  kind: string;
+  method?: string;
+  times?: number;
+  delayMs?: number;
+}
+
+/** What the audit needs of a simulator: scripted faults, balance, and (Reloadly) token expiry. */
+export interface FaultableSimulator {
+  injectFault(fault: ScriptableFault): void;
+  clearFaults(): void;
+  /** Sets the balance; its unit differs per vendor (Chengquan counts 分 as a number). */
+  setBalance(amount: never): void;
+  expireTokens?(): void;
 }
 
 /** How a target is started: with the simulators' default credentials or with sentinel ones. */
@@ -171,6 +190,7 @@ export const fuluTarget: AdapterTarget = {
       },
       idle: () => simulator.idle(),
       setRawOrderStatus: (merchantOrderId, raw) => simulator.setRawOrderState(merchantOrderId, raw),
+      simulator,
       close: () => simulator.close(),
     };
   },
@@ -210,13 +230,14 @@ export const juheTarget: AdapterTarget = {
       },
       idle: () => simulator.idle(),
       setRawOrderStatus: (merchantOrderId, raw) => simulator.setRawOrderState(merchantOrderId, raw),
+      simulator,
       close: () => simulator.close(),
     };
   },
 };
 
 const ofpaySentinels = {
-  userId: "A-SENTINEL-OFPAY-USER-7f3a",
+  userId: "A7f3a_SENTINEL_OFPAY_USER",
   password: "SENTINEL-OFPAY-PASSWORD-7f3a",
   keyStr: "SENTINEL-OFPAY-KEYSTR-7f3a",
 } as const;
@@ -271,6 +292,7 @@ export const ofpayTarget: AdapterTarget = {
       },
       idle: () => simulator.idle(),
       setRawOrderStatus: (merchantOrderId, raw) => simulator.setRawOrderState(merchantOrderId, raw),
+      simulator,
       close: () => simulator.close(),
     };
   },
@@ -335,6 +357,7 @@ export const chengquanTarget: AdapterTarget = {
       },
       idle: () => simulator.idle(),
       setRawOrderStatus: (merchantOrderId, raw) => simulator.setRawOrderState(merchantOrderId, raw),
+      simulator,
       close: () => simulator.close(),
     };
   },
@@ -427,6 +450,7 @@ function reloadlyTarget(product: "airtime" | "giftcards"): AdapterTarget {
         },
         idle: () => simulator.idle(),
         setRawOrderStatus: (merchantOrderId, raw) => simulator.setRawOrderState(merchantOrderId, raw),
+        simulator,
         close: () => simulator.close(),
       };
     },
@@ -499,6 +523,7 @@ export const dtoneTarget: AdapterTarget = {
       },
       idle: () => simulator.idle(),
       setRawOrderStatus: (merchantOrderId, raw) => simulator.setRawOrderState(merchantOrderId, raw),
+      simulator,
       close: () => simulator.close(),
     };
   },
@@ -542,6 +567,7 @@ export const tangoTarget: AdapterTarget = {
       ],
       idle: () => simulator.idle(),
       setRawOrderStatus: (merchantOrderId, raw) => simulator.setRawOrderState(merchantOrderId, raw),
+      simulator,
       close: () => simulator.close(),
     };
   },
@@ -573,6 +599,7 @@ export const dingTarget: AdapterTarget = {
       secrets: [simulator.apiKey],
       idle: () => simulator.idle(),
       setRawOrderStatus: (merchantOrderId, raw) => simulator.setRawOrderState(merchantOrderId, raw),
+      simulator,
       close: () => simulator.close(),
     };
   },
@@ -622,6 +649,7 @@ export const bitrefillTarget: AdapterTarget = {
       },
       idle: () => simulator.idle(),
       setRawOrderStatus: (merchantOrderId, raw) => simulator.setRawOrderState(merchantOrderId, raw),
+      simulator,
       close: () => simulator.close(),
     };
   },

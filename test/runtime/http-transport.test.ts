@@ -809,3 +809,9 @@ async function expectSucceededOnceOrNoAnswer(
   }
   return outcome.ok;
 }
+
+describe("createHttpTransport options (regression)", () => {
+  it("null options are a ConfigurationError, not a TypeError", () => {
+    expect(() => createHttpTransport(null as never)).toThrow(ConfigurationError);
+  });
+});

@@ -5,7 +5,7 @@
  * Nothing here imports a framework: the types are structural, so frameworks stay optional.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { CallbackAck } from "../../core/index.js";
+import { type CallbackAck, ConfigurationError } from "../../core/index.js";
 import type { CallbackHandler, CallbackInput, CallbackResult } from "../callback-types.js";
 
 /** The default body limit of the bindings: 1 MiB. Supplier callbacks are a few hundred bytes. */
@@ -158,8 +158,11 @@ export function pathnameOf(target: string | undefined): string {
 /** The body limit of `options`, validated. */
 export function bodyLimit(options: CallbackBindingOptions): number {
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_CALLBACK_BODY_BYTES;
+  // A typed error like every other bad option (a RangeError escaped as an untyped throw).
   if (!(Number.isFinite(limit) && limit >= 0))
-    throw new RangeError("maxBodyBytes must be a non-negative number of bytes");
+    throw new ConfigurationError(
+      `maxBodyBytes must be a non-negative number of bytes (got ${String(limit)}); omit it for the 1 MiB default`,
+    );
   return limit;
 }
 

@@ -403,3 +403,15 @@ describe("bitrefill adapter: webhooks", () => {
     expect(adapter.callbackAck!(true).status).toBe(200);
   });
 });
+
+describe("createBitrefillAdapter options (regression)", () => {
+  it("a non-string endpoint is a ConfigurationError naming it, not a TypeError", async () => {
+    const { ConfigurationError } = await import("kaquan");
+    expect(() => createBitrefillAdapter({ auth: { bearer: "k" }, endpoint: [] as never })).toThrow(
+      ConfigurationError,
+    );
+    expect(() => createBitrefillAdapter({ auth: { bearer: "k" }, endpoint: [] as never })).toThrow(
+      /endpoint must be a URL string/,
+    );
+  });
+});

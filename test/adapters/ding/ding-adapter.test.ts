@@ -24,6 +24,7 @@ import {
 } from "kaquan/adapters/ding";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { dingDecimal, serializeDingJson } from "../../../adapters/ding/ding-amounts.js";
 import { createHttpTransport } from "../../../src/runtime/index.js";
 
 const origin = "http://ding.test";
@@ -396,5 +397,23 @@ describe("Ding credentials", () => {
 
   it("requires an apiKey", () => {
     expect(() => createDingAdapter({ apiKey: "" })).toThrow(/apiKey is required/);
+  });
+});
+
+describe("Ding amounts on the wire (regression: leading zeros)", () => {
+  it("writes an amount with leading zeros as a JSON number that parses to the same value", () => {
+    const wire = serializeDingJson({ SendValue: dingDecimal("0010.00") });
+    expect(wire).toBe('{"SendValue":10.00}');
+    expect(JSON.parse(wire)).toEqual({ SendValue: 10 });
+  });
+});
+
+describe("createDingAdapter options (regression)", () => {
+  it("a non-string endpoint is a ConfigurationError naming it, not a TypeError", async () => {
+    const { ConfigurationError } = await import("kaquan");
+    expect(() => createDingAdapter({ apiKey: "k", endpoint: {} as never })).toThrow(ConfigurationError);
+    expect(() => createDingAdapter({ apiKey: "k", endpoint: {} as never })).toThrow(
+      /endpoint must be a URL string/,
+    );
   });
 });

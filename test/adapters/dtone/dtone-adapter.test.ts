@@ -33,6 +33,7 @@ import {
 } from "kaquan/adapters/dtone";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { dtoneDecimal, serializeDtoneJson } from "../../../adapters/dtone/dtone-amounts.js";
 import { createHttpTransport, createRedactingLogger } from "../../../src/runtime/index.js";
 
 const origin = "http://dvs.test";
@@ -850,5 +851,27 @@ describe("DT One adapter configuration", () => {
     expect(JSON.stringify(lines)).not.toContain(apiSecret);
     expect(JSON.stringify(lines)).not.toContain(basic.slice(6));
     expect(silentLogger).toBeDefined();
+  });
+});
+
+describe("DT One amounts on the wire (regression: leading zeros)", () => {
+  it("writes an amount with leading zeros as a JSON number that parses to the same value", () => {
+    // MoneySchema accepts "007.50"; spliced as-is it made the request body invalid JSON.
+    const wire = serializeDtoneJson({ amount: dtoneDecimal("007.50"), product_id: dtoneDecimal("0042") });
+    expect(wire).toBe('{"amount":7.50,"product_id":42}');
+    expect(JSON.parse(wire)).toEqual({ amount: 7.5, product_id: 42 });
+    expect(serializeDtoneJson({ amount: dtoneDecimal("-00.5") })).toBe('{"amount":-0.5}');
+  });
+});
+
+describe("createDtoneAdapter options (regression)", () => {
+  it("a non-string endpoint is a ConfigurationError naming it, not a TypeError", async () => {
+    const { ConfigurationError } = await import("kaquan");
+    expect(() =>
+      createDtoneAdapter({ apiKey: "k", apiSecret: "s", environment: "sandbox", endpoint: true as never }),
+    ).toThrow(ConfigurationError);
+    expect(() =>
+      createDtoneAdapter({ apiKey: "k", apiSecret: "s", environment: "sandbox", endpoint: true as never }),
+    ).toThrow(/endpoint must be a URL string/);
   });
 });

@@ -127,3 +127,10 @@ describe("Juhe tables", () => {
     });
   }
 });
+
+describe("createJuheAdapter options (regression)", () => {
+  it("missing options are a ConfigurationError, not a TypeError", async () => {
+    const { ConfigurationError } = await import("kaquan");
+    expect(() => createJuheAdapter(undefined as never)).toThrow(ConfigurationError);
+  });
+});

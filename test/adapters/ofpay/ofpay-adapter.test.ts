@@ -530,3 +530,10 @@ describe("OFPay configuration and secrets", () => {
     expectNoSecrets(inspect(adapter, { depth: 6, showHidden: true }), JSON.stringify(adapter) ?? "");
   });
 });
+
+describe("createOfpayAdapter options (regression)", () => {
+  it("missing options are a ConfigurationError, not a TypeError", async () => {
+    const { ConfigurationError } = await import("kaquan");
+    expect(() => createOfpayAdapter(undefined as never)).toThrow(ConfigurationError);
+  });
+});

@@ -444,3 +444,29 @@ describe("catalogue and balance", () => {
     });
   });
 });
+
+describe("createTangoAdapter options (regression)", () => {
+  it("a non-string endpoint is a ConfigurationError naming it, not a TypeError", async () => {
+    const { ConfigurationError } = await import("kaquan");
+    expect(() =>
+      createTangoAdapter({
+        platformName: "p",
+        platformKey: "k",
+        environment: "sandbox",
+        customerIdentifier: "c",
+        accountIdentifier: "a",
+        endpoint: 1 as never,
+      }),
+    ).toThrow(ConfigurationError);
+    expect(() =>
+      createTangoAdapter({
+        platformName: "p",
+        platformKey: "k",
+        environment: "sandbox",
+        customerIdentifier: "c",
+        accountIdentifier: "a",
+        endpoint: 1 as never,
+      }),
+    ).toThrow(/endpoint must be a URL string/);
+  });
+});

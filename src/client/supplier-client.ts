@@ -199,6 +199,30 @@ export interface SupplierClient {
   close(): void;
 }
 
+/**
+ * Checks a call's options before anything else runs: a `signal` that is not an AbortSignal
+ * would fail deep inside a retry as an untyped TypeError.
+ */
+function checkCallOptions(callOptions: CallOptions | undefined): void {
+  if (callOptions === undefined || callOptions === null) return;
+  if (typeof callOptions !== "object")
+    throw new ValidationError("call options must be an object, e.g. { signal }", [
+      { path: "options", message: "pass { signal?: AbortSignal } or nothing" },
+    ]);
+  const signal = callOptions.signal as unknown;
+  if (
+    signal !== undefined &&
+    (signal === null ||
+      typeof signal !== "object" ||
+      typeof (signal as AbortSignal).aborted !== "boolean" ||
+      typeof (signal as AbortSignal).addEventListener !== "function" ||
+      typeof (signal as AbortSignal).throwIfAborted !== "function")
+  )
+    throw new ValidationError("signal must be an AbortSignal", [
+      { path: "signal", message: "pass an AbortController's signal, e.g. AbortSignal.timeout(10000)" },
+    ]);
+}
+
 const orderIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Creates a client for one supplier. */
@@ -210,6 +234,10 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
     );
   }
   const store = options.store ?? new MemoryIdempotencyStore();
+  if (options.http !== undefined && (options.http === null || typeof options.http !== "object"))
+    throw new ConfigurationError(
+      "http must be an HttpTransport ({ send }) or transport options ({ timeoutMs, ... }); omit it for the default",
+    );
   const ownsTransport = !(options.http && "send" in options.http);
   const http: HttpTransport & { close?: () => void } =
     options.http && "send" in options.http
@@ -854,6 +882,7 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
   }
 
   async function getOrder(merchantOrderId: string, callOptions: CallOptions = {}): Promise<OrderResult> {
+    checkCallOptions(callOptions);
     if (typeof merchantOrderId !== "string" || !orderIdPattern.test(merchantOrderId)) {
       throw new ValidationError("merchantOrderId must be 1-64 characters of letters, digits, '-' or '_'", [
         { path: "merchantOrderId", message: "pass the id you placed the order with" },
@@ -914,6 +943,7 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
   }
 
   async function refreshOrder(merchantOrderId: string, callOptions: CallOptions = {}): Promise<OrderResult> {
+    checkCallOptions(callOptions);
     const key = keyOf(merchantOrderId);
     let record = await store.get(key);
     if (record && isAbandoned(record)) record = (await reclaimAbandoned(key)) ?? (await store.get(key));
@@ -927,6 +957,7 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
   }
 
   async function waitForFinal(merchantOrderId: string, waitOptions: WaitOptions = {}): Promise<OrderResult> {
+    checkCallOptions(waitOptions);
     const deadlineMs = waitOptions.deadlineMs ?? 120_000;
     if (typeof deadlineMs !== "number" || !(deadlineMs >= 0) || !Number.isFinite(deadlineMs)) {
       throw new ValidationError("deadlineMs must be a finite number of milliseconds ≥ 0", [
@@ -972,6 +1003,7 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
     health,
 
     async listProducts(query = {}, callOptions = {}) {
+      checkCallOptions(callOptions);
       const parsed = parseInput(ProductQuerySchema, query, "product query");
       return read(
         "listProducts",
@@ -981,6 +1013,7 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
     },
 
     async getProduct(sku, callOptions = {}) {
+      checkCallOptions(callOptions);
       requireText(sku, "sku");
       return read(
         "getProduct",
@@ -990,6 +1023,7 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
     },
 
     async getStock(sku, quantity = 1, callOptions = {}) {
+      checkCallOptions(callOptions);
       requireText(sku, "sku");
       if (!Number.isInteger(quantity) || quantity < 1) {
         throw new ValidationError("quantity must be a whole number ≥ 1", [
@@ -1006,6 +1040,7 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
     },
 
     async getBalance(callOptions = {}) {
+      checkCallOptions(callOptions);
       const getBalance = adapter.getBalance?.bind(adapter);
       if (!getBalance) throw new UnsupportedOperationError(`${supplier} has no balance API`, { supplier });
       return read("getBalance", (adapterContext) => getBalance(adapterContext), callOptions.signal);
@@ -1014,6 +1049,7 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
     placeOrder(input, callOptions = {}) {
       let request: OrderRequest;
       try {
+        checkCallOptions(callOptions);
         request = parseInput(OrderRequestSchema, input, "order request");
         if (!capabilities.orderKinds.includes(request.kind)) {
           throw new ValidationError(`${supplier} does not take ${request.kind} orders`, [

@@ -245,7 +245,8 @@ export function createSupplierRouter(options: SupplierRouterOptions): SupplierRo
   }
   const suppliers = new Map<string, SupplierEntry>();
   for (const item of options.suppliers) {
-    const client = "client" in item ? item.client : item;
+    // `in` throws on a primitive: check the shape before reading it.
+    const client = item !== null && typeof item === "object" && "client" in item ? item.client : item;
     if (!client || typeof client.placeOrder !== "function")
       throw new ConfigurationError(
         "every suppliers[] entry must be a supplier client or { client, health?, stock? }",

@@ -199,6 +199,14 @@ export interface SupplierClient {
   close(): void;
 }
 
+/** How long a request may wait for rate-limit tokens. */
+interface TokenWait {
+  /** The caller's signal: an abort stops the wait. */
+  signal?: AbortSignal | undefined;
+  /** Stop waiting at this time (the client's clock, epoch ms). */
+  untilMs?: number | undefined;
+}
+
 /**
  * Checks a call's options before anything else runs: a `signal` that is not an AbortSignal
  * would fail deep inside a retry as an untyped TypeError.
@@ -255,10 +263,14 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
    * Every request to the supplier goes through here: the concurrency limit, the rate limits, then
    * the breaker (which refuses before anything is sent) and the health window.
    */
-  const limit = <T>(operation: ClientOperation, run: () => Promise<T>, retryOf?: unknown): Promise<T> =>
+  const limit = <T>(
+    operation: ClientOperation,
+    run: () => Promise<T>,
+    retryOf?: unknown,
+    wait: TokenWait = {},
+  ): Promise<T> =>
     concurrencyLimit(async () => {
-      await limiters.default?.acquire();
-      await limiters[operation]?.acquire();
+      if (limiters.default || limiters[operation]) await acquireTokens(operation, wait);
       if (!health) return run();
       const ticket = health.begin({
         gated: operation !== "queryOrder",
@@ -282,6 +294,32 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
     (health ? health.canRetry(error) : true);
   const clock = options.clock ?? systemClock;
   const logger = createRedactingLogger(options.logger, { secretValues: adapter.secretValues() });
+  /**
+   * Waits for the rate limits' tokens, for no longer than the caller allows: an aborted call stops
+   * waiting, and a wait that would outlast `untilMs` (resolving a lost answer within
+   * `resolveTimeoutMs`) gives up — a supplier that publishes 30 queries per ten minutes would
+   * otherwise hold the call far past its deadline. Nothing has been sent while waiting.
+   */
+  async function acquireTokens(operation: ClientOperation, wait: TokenWait): Promise<void> {
+    let signal = wait.signal;
+    let deadline: AbortSignal | undefined;
+    if (wait.untilMs !== undefined) {
+      deadline = AbortSignal.timeout(Math.max(0, wait.untilMs - clock.now()));
+      signal = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    }
+    try {
+      await limiters.default?.acquire(signal);
+      await limiters[operation]?.acquire(signal);
+    } catch (error) {
+      if (wait.signal?.aborted) throw normalizeError(error, wait.signal);
+      if (deadline?.aborted)
+        throw new NotSentError(
+          `${supplier}: the rate limit allows no ${operation} before the deadline; nothing was sent`,
+          { supplier },
+        );
+      throw error;
+    }
+  }
   const capabilities = adapter.capabilities;
   const graceMs = options.notFoundGraceMs ?? capabilities.notFoundGraceMs;
   const pollIntervalMs = options.pollIntervalMs ?? capabilities.pollIntervalMs;
@@ -322,7 +360,7 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
     try {
       const outcome = await runWithRetries(
         (attempt) =>
-          limit(operation, () => run(context(signal)), attempt > 1 ? previous : undefined).catch(
+          limit(operation, () => run(context(signal)), attempt > 1 ? previous : undefined, { signal }).catch(
             (error: unknown) => {
               previous = error;
               throw error;
@@ -517,6 +555,7 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
                 return adapter.placeOrder(request, context(signal));
               },
               attempt > 1 ? previous : undefined,
+              { signal },
             );
           } catch (thrown) {
             const error =
@@ -581,10 +620,16 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
     merchantOrderId: string,
     request: OrderRequest | undefined,
     signal?: AbortSignal,
+    untilMs?: number,
   ): Promise<OrderUpdate | undefined | null> {
     try {
       const hint = request ? { kind: request.kind, ...(request.sku ? { sku: request.sku } : {}) } : undefined;
-      return await limit("queryOrder", () => adapter.queryOrder(merchantOrderId, context(signal), hint));
+      return await limit(
+        "queryOrder",
+        () => adapter.queryOrder(merchantOrderId, context(signal), hint),
+        undefined,
+        { signal, untilMs },
+      );
     } catch (error) {
       if (signal?.aborted) throw normalizeError(error, signal);
       logger.debug({ supplier, merchantOrderId, error }, "order query failed");
@@ -630,7 +675,7 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
         throw normalizeError(error, signal);
       });
       queries += 1;
-      const found = await query(request.merchantOrderId, request, signal);
+      const found = await query(request.merchantOrderId, request, signal, untilMs);
       if (found) {
         const stored = await saveUpdate(key, found, { resendable: false });
         return withMeta(stored.order!, { ...meta, resolvedBy: "query" });

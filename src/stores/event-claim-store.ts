@@ -39,7 +39,8 @@ export class MemoryEventClaimStore implements EventClaimStore {
   #sweepAtSize = SWEEP_MINIMUM_SIZE;
 
   constructor(options: { now?: () => number } = {}) {
-    this.#now = options.now ?? Date.now;
+    // `null` slips past the default parameter; fall back to the system clock like `{}` does.
+    this.#now = typeof options?.now === "function" ? options.now : Date.now;
   }
 
   async claim(key: string, leaseMs: number): Promise<EventClaim> {

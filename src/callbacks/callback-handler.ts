@@ -43,6 +43,13 @@ export interface CallbackHandlerOptions {
    * (a second check against a leaked key). Unsigned callbacks are always re-fetched. Default false.
    */
   confirmByQuery?: boolean;
+  /**
+   * The longest a callback waits for the re-fetch that verifies it (unsigned callbacks, and
+   * `confirmByQuery`), rate-limit tokens included. Past it the callback is not acknowledged and
+   * the supplier sends it again — suppliers expect a fast answer, and one that publishes a few
+   * queries per minute would otherwise hold the request open. Default 10 000 ms.
+   */
+  refetchTimeoutMs?: number;
   /** Where delivery claims live. Share one with the poller (and across processes). Default in-memory. */
   events?: EventClaimStore;
   /** A delivery built elsewhere (e.g. shared with a poller). Overrides `onEvent`/`events`. */
@@ -65,6 +72,11 @@ export function createCallbackHandler(
   }
   const toleranceMs = (options.toleranceSeconds ?? 300) * 1000;
   if (!(toleranceMs > 0)) throw new ConfigurationError("toleranceSeconds must be a positive number");
+  const refetchTimeoutMs = options.refetchTimeoutMs ?? 10_000;
+  if (!(refetchTimeoutMs > 0) || !Number.isFinite(refetchTimeoutMs))
+    throw new ConfigurationError(
+      `refetchTimeoutMs must be a positive number of milliseconds (got ${String(refetchTimeoutMs)}); omit it for the default 10000`,
+    );
   const clock = options.clock ?? systemClock;
   const logger = createRedactingLogger(options.logger, {
     secretValues: [...clients.values()].flatMap((client) => client.adapter.secretValues()),
@@ -187,7 +199,9 @@ export function createCallbackHandler(
       let applied: Awaited<ReturnType<SupplierClient["applyUpdate"]>>;
       if (refetch || needsCodes) {
         const before = stored;
-        const fetched = await client.getOrder(merchantOrderId);
+        const fetched = await client.getOrder(merchantOrderId, {
+          signal: AbortSignal.timeout(refetchTimeoutMs),
+        });
         applied = { order: fetched, previous: before, statusChanged: fetched.status !== before.status };
         if (needsCodes && fetched.status !== "succeeded") {
           logger.info(

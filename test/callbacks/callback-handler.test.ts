@@ -295,6 +295,38 @@ describe("callback pipeline with a timestamped and an unsigned supplier", () => 
     expect((await fakeClient.getStoredOrder("T-1"))?.status).toBe("processing");
     expect(seen).toEqual(["processing"]);
   });
+
+  it("a re-fetch held up by the supplier's rate limit is cut off at refetchTimeoutMs: not acknowledged, retried later", async () => {
+    const fake = timestamped(false);
+    let tokens = 1; // the placement's; queries then wait for a token that never comes
+    const limiter = {
+      acquire: (signal?: AbortSignal) =>
+        tokens-- > 0
+          ? Promise.resolve()
+          : new Promise<void>((_resolve, reject) => {
+              signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+            }),
+    };
+    const fakeClient = createSupplierClient({
+      adapter: fake.adapter,
+      retry: { maxAttempts: 1 },
+      rateLimit: limiter,
+    });
+    await fakeClient.placeOrder({ merchantOrderId: "T-1", kind: "direct", sku: "1001", account: "a" });
+    const seen: string[] = [];
+    const pipeline = createCallbackHandler({
+      clients: [fakeClient],
+      onEvent: (event) => void seen.push(event.status),
+      refetchTimeoutMs: 30,
+    });
+    const result = await send(pipeline, { status: "succeeded" }, Date.now());
+    expect(result.outcome).toBe("handler_failed");
+    expect(result.ack.status).toBe(400);
+    expect(seen).toEqual([]);
+    expect(() =>
+      createCallbackHandler({ clients: [fakeClient], onEvent: () => {}, refetchTimeoutMs: 0 }),
+    ).toThrow(/refetchTimeoutMs/);
+  });
 });
 
 describe("signCallback (kaquan/testing)", () => {

@@ -12,6 +12,7 @@ import {
   OrderRequestSchema,
   ProductKindSchema,
   parseInput,
+  ValidationError,
 } from "../core/index.js";
 import { credentialVariablesFor, looksLikeCredential } from "./secrets.js";
 import { type OrderTemplate, type SupplierEntry, supplierEntry } from "./supplier-registry.js";
@@ -80,6 +81,25 @@ export type SupplierConfig = z.output<typeof SupplierConfigSchema>;
 export interface LoadedSupplierConfig {
   readonly config: SupplierConfig;
   readonly entry: SupplierEntry;
+}
+
+/**
+ * Reads a configuration file given with `--config` (shown as `shownAs` in errors); a `--supplier`
+ * given beside it must name the same supplier.
+ */
+export async function readSupplierConfigFor(
+  path: string,
+  shownAs: string,
+  supplier: string | undefined,
+): Promise<LoadedSupplierConfig> {
+  const loaded = await readSupplierConfig(path);
+  if (supplier && supplier !== loaded.entry.name) {
+    throw new ValidationError(
+      `--supplier ${supplier} does not match "supplier": "${loaded.entry.name}" in ${shownAs}`,
+      [{ path: "supplier", message: "drop --supplier or fix the configuration" }],
+    );
+  }
+  return loaded;
 }
 
 /** Reads and validates a configuration file. Errors say which field to fix. */

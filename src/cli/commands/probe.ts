@@ -18,7 +18,7 @@ import { runProbe } from "../probe/probe-runner.js";
 import { startProgress } from "../progress.js";
 import { renderProbeHtml } from "../reports/html-report.js";
 import { renderProbeTable } from "../reports/probe-table.js";
-import { type LoadedSupplierConfig, parseSupplierConfig, readSupplierConfig } from "../supplier-config.js";
+import { type LoadedSupplierConfig, parseSupplierConfig, readSupplierConfigFor } from "../supplier-config.js";
 import type { AdapterInput, RunningSimulator } from "../supplier-registry.js";
 import { credentialsFor, integerOption, loadSecretsFile, resolvePath } from "./command-support.js";
 
@@ -71,14 +71,7 @@ export function registerProbeCommand(
 
 async function loadConfig(context: CliContext, options: ProbeOptions): Promise<LoadedSupplierConfig> {
   if (options.config) {
-    const loaded = await readSupplierConfig(resolvePath(context, options.config));
-    if (options.supplier && options.supplier !== loaded.entry.name) {
-      throw new ValidationError(
-        `--supplier ${options.supplier} does not match "supplier": "${loaded.entry.name}" in ${options.config}`,
-        [{ path: "supplier", message: "drop --supplier or fix the configuration" }],
-      );
-    }
-    return loaded;
+    return readSupplierConfigFor(resolvePath(context, options.config), options.config, options.supplier);
   }
   if (options.simulator && options.supplier)
     return parseSupplierConfig({ supplier: options.supplier }, "--supplier");

@@ -18,7 +18,7 @@ import { parseLocalRecords } from "../reconcile/local-records.js";
 import { type ReconcileResult, runReconcile } from "../reconcile/reconcile-runner.js";
 import { toCsv } from "../reports/csv.js";
 import { renderPairs, renderTable } from "../reports/table.js";
-import { readSupplierConfig, type SupplierConfig } from "../supplier-config.js";
+import { readSupplierConfigFor, type SupplierConfig } from "../supplier-config.js";
 import {
   type AdapterInput,
   SUPPLIER_NAMES,
@@ -115,14 +115,7 @@ async function resolveSupplier(
   options: ReconcileOptions,
 ): Promise<{ entry: SupplierEntry; config?: SupplierConfig }> {
   if (options.config) {
-    const loaded = await readSupplierConfig(resolvePath(context, options.config));
-    if (options.supplier && options.supplier !== loaded.entry.name) {
-      throw new ValidationError(
-        `--supplier ${options.supplier} does not match "supplier": "${loaded.entry.name}" in ${options.config}`,
-        [{ path: "supplier", message: "drop --supplier or fix the configuration" }],
-      );
-    }
-    return loaded;
+    return readSupplierConfigFor(resolvePath(context, options.config), options.config, options.supplier);
   }
   if (!options.supplier) {
     throw new ValidationError("reconcile needs --supplier <name> (or --config)", [

@@ -80,34 +80,8 @@ export function applyUpdate(current: Order | undefined, update: OrderUpdate, now
   // id, a cost) gets a hidden class of its own in V8, about 0.7 KB per stored order; copied
   // through assign, orders of the same shape share one.
   const next: Order = Object.assign({}, current);
-  let changed = false;
   // Merge data that was missing: it never overwrites what is known, so order does not matter.
-  // Written out field by field rather than through a helper closure: this runs on every callback
-  // and every poll, and the closure was allocated on each call.
-  if (update.supplierOrderId !== undefined && next.supplierOrderId === undefined) {
-    next.supplierOrderId = update.supplierOrderId;
-    changed = true;
-  }
-  if (update.kind !== undefined && next.kind === undefined) {
-    next.kind = update.kind;
-    changed = true;
-  }
-  if (update.sku !== undefined && next.sku === undefined) {
-    next.sku = update.sku;
-    changed = true;
-  }
-  if (update.quantity !== undefined && next.quantity === undefined) {
-    next.quantity = update.quantity;
-    changed = true;
-  }
-  if (update.account !== undefined && next.account === undefined) {
-    next.account = update.account;
-    changed = true;
-  }
-  if (update.cost !== undefined && next.cost === undefined) {
-    next.cost = update.cost;
-    changed = true;
-  }
+  let changed = fillMissing(next, update, alwaysMerged);
   if (update.cards !== undefined && update.cards.length > next.cards.length) {
     // Card codes only ever grow: a later answer carrying more codes completes a partial delivery.
     next.cards = update.cards;
@@ -123,18 +97,7 @@ export function applyUpdate(current: Order | undefined, update: OrderUpdate, now
     if (update.status !== "unknown" && "unknownReason" in next) delete next.unknownReason;
     changed = true;
   } else if (ignored === undefined) {
-    if (update.vendorStatus !== undefined && next.vendorStatus === undefined) {
-      next.vendorStatus = update.vendorStatus;
-      changed = true;
-    }
-    if (update.failure !== undefined && next.failure === undefined) {
-      next.failure = update.failure;
-      changed = true;
-    }
-    if (update.finishedAt !== undefined && next.finishedAt === undefined) {
-      next.finishedAt = update.finishedAt;
-      changed = true;
-    }
+    if (fillMissing(next, update, mergedWithoutMove)) changed = true;
     // The latest explanation of an unknown outcome replaces the earlier one.
     if (
       update.status === "unknown" &&
@@ -150,4 +113,43 @@ export function applyUpdate(current: Order | undefined, update: OrderUpdate, now
   return ignored === undefined
     ? { order: changed ? next : current, statusChanged, changed }
     : { order: changed ? next : current, statusChanged, changed, ignored };
+}
+
+type MergedField =
+  | "supplierOrderId"
+  | "kind"
+  | "sku"
+  | "quantity"
+  | "account"
+  | "cost"
+  | "vendorStatus"
+  | "failure"
+  | "finishedAt";
+
+/** Filled in from any update that carries them. */
+const alwaysMerged: readonly MergedField[] = [
+  "supplierOrderId",
+  "kind",
+  "sku",
+  "quantity",
+  "account",
+  "cost",
+];
+/** Filled in from an update that keeps the status (a move sets them itself). */
+const mergedWithoutMove: readonly MergedField[] = ["vendorStatus", "failure", "finishedAt"];
+
+/**
+ * Copies each of `fields` the update carries and `order` lacks; true when one was copied. A
+ * module function rather than a closure: this runs on every callback and poll.
+ */
+function fillMissing(order: Order, update: OrderUpdate, fields: readonly MergedField[]): boolean {
+  let filled = false;
+  for (const field of fields) {
+    const value = update[field];
+    if (value !== undefined && order[field] === undefined) {
+      (order as Record<MergedField, unknown>)[field] = value;
+      filled = true;
+    }
+  }
+  return filled;
 }

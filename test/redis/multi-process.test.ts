@@ -23,24 +23,14 @@ import {
   deleteKeys,
   type PrivateRedisServer,
   REDIS_URL,
-  redisReachable,
-  redisServerInstalled,
+  redisAvailability,
   uniquePrefix,
-  warnRedisSkipped,
 } from "./redis-test-support.js";
 
-const available = await redisReachable();
-if (!available)
-  warnRedisSkipped(
-    "test/redis/multi-process.test.ts (several processes on one Redis)",
-    `No Redis answered at ${new URL(REDIS_URL).host}.`,
-  );
-const serverInstalled = redisServerInstalled();
-if (available && !serverInstalled)
-  warnRedisSkipped(
-    "the Redis restart test of test/redis/multi-process.test.ts",
-    "It starts a private redis-server, which is not installed.",
-  );
+const { available, serverInstalled } = await redisAvailability(
+  "test/redis/multi-process.test.ts (several processes on one Redis)",
+  "the Redis restart test of test/redis/multi-process.test.ts",
+);
 
 /** Fulu's test product 10000001 (a direct top-up) from the simulator's default catalogue. */
 const orders = (prefix: string, count: number, from = 0): OrderToPlace[] =>

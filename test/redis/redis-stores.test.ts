@@ -37,24 +37,14 @@ import {
   freePort,
   type PrivateRedisServer,
   REDIS_URL,
-  redisReachable,
-  redisServerInstalled,
+  redisAvailability,
   uniquePrefix,
-  warnRedisSkipped,
 } from "./redis-test-support.js";
 
-const available = await redisReachable();
-if (!available)
-  warnRedisSkipped(
-    "test/redis/redis-stores.test.ts (the Redis store contracts)",
-    `No Redis answered at ${new URL(REDIS_URL).host}.`,
-  );
-const serverInstalled = redisServerInstalled();
-if (!serverInstalled)
-  warnRedisSkipped(
-    "the Redis fence and script-cache tests",
-    "They start a private redis-server, which is not installed.",
-  );
+const { available, serverInstalled } = await redisAvailability(
+  "test/redis/redis-stores.test.ts (the Redis store contracts)",
+  "the Redis fence and script-cache tests",
+);
 
 const prefix = uniquePrefix("stores");
 let redis: Redis;

@@ -73,6 +73,23 @@ export function redisServerInstalled(): boolean {
   return spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0;
 }
 
+/**
+ * What a Redis test file can run: the shared server (`available`) and a private redis-server
+ * (`serverInstalled`), each warned about loudly when missing. `file` names the whole file's
+ * tests, `privateTests` the ones that start their own server.
+ */
+export async function redisAvailability(
+  file: string,
+  privateTests: string,
+): Promise<{ available: boolean; serverInstalled: boolean }> {
+  const available = await redisReachable();
+  if (!available) warnRedisSkipped(file, `No Redis answered at ${new URL(REDIS_URL).host}.`);
+  const serverInstalled = redisServerInstalled();
+  if (available && !serverInstalled)
+    warnRedisSkipped(privateTests, "They start a private redis-server, which is not installed.");
+  return { available, serverInstalled };
+}
+
 /** A port free on 127.0.0.1 right now. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -14,8 +14,7 @@ const decimals = createJsonDecimals("ding", { signed: true });
 
 /** A placeholder for a decimal that must be sent as a JSON number with exactly these digits. */
 export function dingDecimal(amount: string): string {
-  // A leading zero ("007.50", allowed by MoneySchema) is not a JSON number: the body would not parse.
-  return decimals.placeholder(amount.replace(/^(-?)0+(?=\d)/, "$1"));
+  return decimals.placeholder(amount);
 }
 
 /** JSON text of a value, with every {@link dingDecimal} written as a bare JSON number. */

@@ -13,8 +13,7 @@ const decimals = createJsonDecimals("dtone", { signed: true });
 
 /** A placeholder for a decimal that must be sent as a JSON number with exactly these digits. */
 export function dtoneDecimal(amount: string): string {
-  // A leading zero ("007.50", allowed by MoneySchema) is not a JSON number: the body would not parse.
-  return decimals.placeholder(amount.replace(/^(-?)0+(?=\d)/, "$1"));
+  return decimals.placeholder(amount);
 }
 
 /** JSON text of a value, with every {@link dtoneDecimal} written as a bare JSON number. */

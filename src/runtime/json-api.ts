@@ -150,6 +150,9 @@ export interface JsonDecimals {
   serialize(value: unknown): string;
 }
 
+/** Zeros before the first digit that counts (`-007.5` → `-7.5`, `00.5` → `0.5`). */
+const leadingZeros = /^(-?)0+(?=\d)/;
+
 /**
  * Exact-decimal JSON for one supplier. `JSON.stringify` leaves a marked string alone; the
  * serialiser then splices the decimal's own digits into the text, never through `Number()`.
@@ -168,7 +171,9 @@ export function createJsonDecimals(
     placeholder(amount: string): string {
       if (validate && !decimalPattern.test(amount))
         throw new RangeError(`"${amount}" is not a decimal amount`);
-      return `${marker}${amount}`;
+      // A leading zero ("007.50", which MoneySchema allows) is not a JSON number: the body would
+      // not parse. The value is the same without it.
+      return `${marker}${amount.replace(leadingZeros, "$1")}`;
     },
     serialize(value: unknown): string {
       return JSON.stringify(value).replace(markerPattern, "$1");

@@ -70,6 +70,19 @@ describe("createJsonDecimals", () => {
       }),
     ).toBe('{"v":-1.5}');
   });
+
+  it("drops leading zeros, which MoneySchema allows and JSON numbers do not (every supplier using it: Tango, Bitrefill, Ding, DT One)", () => {
+    const signed = createJsonDecimals("zeros", { signed: true });
+    const text = signed.serialize({
+      a: signed.placeholder("007.50"),
+      b: signed.placeholder("-007.5"),
+      c: signed.placeholder("00.5"),
+      d: signed.placeholder("0"),
+      e: signed.placeholder("000"),
+    });
+    expect(text).toBe('{"a":7.50,"b":-7.5,"c":0.5,"d":0,"e":0}');
+    expect(JSON.parse(text)).toEqual({ a: 7.5, b: -7.5, c: 0.5, d: 0, e: 0 });
+  });
 });
 
 describe("parseVendorPayload", () => {

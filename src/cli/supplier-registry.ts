@@ -26,7 +26,8 @@ import {
   type OrderStatus,
   type SupplierAdapter,
 } from "../core/index.js";
-import { formatDateTime } from "../runtime/clock.js";
+import { formatDateTime, parseDateTime } from "../runtime/clock.js";
+import { lookup } from "../runtime/table-lookup.js";
 import {
   CHENGQUAN_SIMULATOR_AES_IV,
   CHENGQUAN_SIMULATOR_AES_KEY,
@@ -333,9 +334,9 @@ function ofpayBillBoundary(epochMs: number): string {
 /** Reads OFPay's `yyyyMMddHHmmss` (China Standard Time) to epoch milliseconds. */
 function ofpayTimeToEpoch(text: string | undefined): number | undefined {
   const match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(text ?? "");
-  if (!match) return undefined;
-  const [, year, month, day, hour, minute, second] = match.map(Number) as number[];
-  return Date.UTC(year!, month! - 1, day!, hour!, minute!, second!) - 8 * 3_600_000;
+  return match
+    ? parseDateTime(`${match[1]}-${match[2]}-${match[3]} ${match[4]}:${match[5]}:${match[6]}`)
+    : undefined;
 }
 
 const ofpayOrderList: OrderListSpec = {
@@ -356,15 +357,15 @@ const ofpayOrderList: OrderListSpec = {
         } catch {
           amount = undefined; // an unreadable amount is reported as missing, never guessed
         }
+        const createdAtMs = ofpayTimeToEpoch(row.ordertime);
         return {
           merchantOrderId: row.sporder_id!,
           ...(row.orderid ? { supplierOrderId: row.orderid } : {}),
-          status: ofpayGameStates[gameState] ?? "unknown",
+          // Own entries only: a game_state such as "constructor" is no status.
+          status: lookup(ofpayGameStates, gameState) ?? "unknown",
           vendorStatus: gameState,
           ...(amount ? { amount } : {}),
-          ...(ofpayTimeToEpoch(row.ordertime) !== undefined
-            ? { createdAtMs: ofpayTimeToEpoch(row.ordertime) }
-            : {}),
+          ...(createdAtMs !== undefined ? { createdAtMs } : {}),
         };
       });
   },

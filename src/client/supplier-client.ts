@@ -408,8 +408,9 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
     let changedStatus = false;
     let ignored: IgnoredReason | undefined;
     const stored = await store.update(key, (current) => {
+      // May run more than once (see IdempotencyStore.update): each run sets every outcome anew.
+      previous = current?.order;
       if (!current) return undefined;
-      previous = current.order;
       const result = applyUpdate(current.order, { ...update, supplier }, nowIso());
       changedStatus = result.statusChanged;
       ignored = result.ignored;
@@ -650,6 +651,8 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
   async function claimResend(key: string, expectedSends: number): Promise<boolean> {
     let won = false;
     await store.update(key, (current) => {
+      // The store may run this more than once (a lost compare-and-set): only the last run counts.
+      won = false;
       if (!current || current.sends !== expectedSends || !current.resendable || current.placing)
         return undefined;
       won = true;

@@ -477,6 +477,8 @@ export function createSupplierRouter(options: SupplierRouterOptions): SupplierRo
   ): Promise<{ record: RouteRecord; appended: boolean }> {
     let appended = false;
     const stored = await store.update(record.merchantOrderId, (current) => {
+      // The store may run this more than once (a lost compare-and-set): only the last run counts.
+      appended = false;
       if (!current || current.attempts.length !== record.attempts.length || current.state !== "routing")
         return undefined;
       appended = true;

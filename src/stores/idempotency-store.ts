@@ -42,6 +42,10 @@ export interface IdempotencyStore {
   /**
    * Atomic read-modify-write. `mutate` receives the current record (or `undefined`) and returns
    * the next one, or `undefined` to leave it unchanged. Resolves with the record as stored after.
+   *
+   * `mutate` may run more than once — a store shared between processes retries it when another
+   * write got in first — and only its last run counts: it must have no side effects, and a caller
+   * that learns something from it (did I win the claim?) must reset that at the start of each run.
    */
   update(
     key: string,

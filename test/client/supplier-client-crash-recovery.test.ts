@@ -3,7 +3,7 @@
  * placement (failure-modes F22), and a maxCost quote that fails before anything is sent.
  */
 import { createSupplierClient, MalformedPayloadError, MemoryIdempotencyStore, NotSentError } from "kaquan";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createFakeAdapter } from "./fake-adapter.js";
 
 const fastRetry = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2, totalDeadlineMs: 5_000 };
@@ -33,8 +33,8 @@ describe("a placement abandoned by a stopped process (F22)", () => {
     });
     const first = createSupplierClient({ adapter: fake.adapter, store, clock, retry: fastRetry });
     void first.placeOrder(request);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(fake.calls.place).toBe(1);
+    // Until the request has reached the supplier (not a fixed wait: a busy machine is slower).
+    await vi.waitFor(() => expect(fake.calls.place).toBe(1));
     // Process B starts over the same store.
     const second = createSupplierClient({
       adapter: fake.adapter,

@@ -6,6 +6,7 @@
  * there.
  */
 import { type FailureClass, KaquanError } from "../core/index.js";
+import { lookup } from "../runtime/table-lookup.js";
 
 /**
  * - `fail-over`: nothing was delivered and nothing can be: try the next offer.
@@ -53,7 +54,7 @@ export const failOverByCode: Readonly<Record<string, FailOverDecision>> = {
 
 /** The decision for a failure with this code and failure class. Anything unrecognised holds. */
 export function failOverDecisionFor(code: string, failureClass: FailureClass | undefined): FailOverDecision {
-  const byCode = failOverByCode[code];
+  const byCode = lookup(failOverByCode, code);
   if (byCode) return byCode;
   // A code this table does not know: only a provable "never sent" or a supplier refusal is safe.
   if (failureClass === "not_sent" || failureClass === "rejected") return "fail-over";

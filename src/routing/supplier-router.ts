@@ -525,23 +525,6 @@ export function createSupplierRouter(options: SupplierRouterOptions): SupplierRo
         const settled = await settleLast(record, { outcome: "placed" }, "placed");
         return { record: settled, order: routedOrder(order, settled, reference, order.meta) };
       }
-      if (stockCheck === "fetch" && offer?.sku && entry.stock) {
-        const level = await entry.stock
-          .getStock(offer.sku, request.quantity, signal ? { signal } : {})
-          .catch(() => undefined);
-        if (level?.status === "out_of_stock") {
-          const settled = await settleLast(
-            record,
-            {
-              outcome: "skipped",
-              code: "out_of_stock",
-              message: "the supplier's stock API says out of stock",
-            },
-            "routing",
-          );
-          return { record: settled };
-        }
-      }
       const order = await entry.client.placeOrder(clientRequest, signal ? { signal } : {});
       if (order.status === "failed") {
         // A synchronous, definitive failure: nothing was delivered there.
@@ -612,10 +595,11 @@ export function createSupplierRouter(options: SupplierRouterOptions): SupplierRo
     for (;;) {
       if (record.state === "exhausted") throw exhaustedError(record);
       const last = record.attempts[record.attempts.length - 1];
-      if (last?.reference && (last.outcome === "placed" || last.outcome === "unknown")) {
-        return holderOrder(record, last, signal);
-      }
-      if (last && last.outcome === "sending") {
+      if (last?.reference && last.outcome === "placed") return holderOrder(record, last, signal);
+      // A held attempt (`unknown`) is resumed like one being sent: the client's write-ahead record
+      // decides — the order it holds comes back, never sent again; if it holds none (an error
+      // before anything left, such as a store that could not be reached), it is sent now.
+      if (last && (last.outcome === "sending" || last.outcome === "unknown")) {
         const result = await runAttempt(record, table, request, signal);
         if (result.order) return result.order;
         if (result.error !== undefined && failOverDecisionOf(result.error) === "hold") throw result.error;
@@ -654,6 +638,34 @@ export function createSupplierRouter(options: SupplierRouterOptions): SupplierRo
         });
         throw exhaustedError(stored);
       }
+      // Asked before the attempt is written, never when resuming one: an attempt already being
+      // sent may hold the order (it may have taken the last unit), and skipping it would place
+      // the order a second time elsewhere.
+      const nextStock = entryOf(next.offer.supplier).stock;
+      if (stockCheck === "fetch" && next.offer.sku && nextStock) {
+        const level = await nextStock
+          .getStock(next.offer.sku, request.quantity, signal ? { signal } : {})
+          .catch(() => undefined);
+        if (level?.status === "out_of_stock") {
+          const stockSkip: RouteAttempt = {
+            supplier: next.offer.supplier,
+            sku: next.offer.sku,
+            outcome: "skipped",
+            code: "out_of_stock",
+            message: "the supplier's stock API says out of stock",
+            at: now(),
+          };
+          emit({
+            type: "offer_skipped",
+            merchantOrderId: record.merchantOrderId,
+            supplier: stockSkip.supplier,
+            code: stockSkip.code!,
+            message: stockSkip.message!,
+          });
+          ({ record } = await appendAttempts(record, [...skipped, stockSkip]));
+          continue;
+        }
+      }
       const sent = record.attempts.filter((attempt) => attempt.reference).length;
       const reference = references.format(record.merchantOrderId, sent + 1);
       const attempt: RouteAttempt = {
@@ -663,10 +675,8 @@ export function createSupplierRouter(options: SupplierRouterOptions): SupplierRo
         outcome: "sending",
         at: now(),
       };
-      const { record: stored, appended } = await appendAttempts(record, [...skipped, attempt]);
-      record = stored;
-      if (!appended) {
-      }
+      // Appended or not (another caller wrote first), the loop goes on from what is stored.
+      ({ record } = await appendAttempts(record, [...skipped, attempt]));
     }
   }
 
@@ -712,17 +722,22 @@ export function createSupplierRouter(options: SupplierRouterOptions): SupplierRo
     return order;
   }
 
+  /** The last attempt that reached (or may have reached) a supplier. */
+  function holderAttempt(record: RouteRecord): RouteAttempt | undefined {
+    return [...record.attempts]
+      .reverse()
+      .find(
+        (attempt) => attempt.reference && attempt.outcome !== "rejected" && attempt.outcome !== "skipped",
+      );
+  }
+
   /** The attempt that holds the order, or the error that says none does. */
   async function holderOf(merchantOrderId: string): Promise<{ record: RouteRecord; holder: RouteAttempt }> {
     const record = await store.get(merchantOrderId);
     if (!record)
       throw new OrderNotFoundError(`the router has no order ${merchantOrderId}`, { merchantOrderId });
     if (record.state === "exhausted") throw exhaustedError(record);
-    const holder = [...record.attempts]
-      .reverse()
-      .find(
-        (attempt) => attempt.reference && attempt.outcome !== "rejected" && attempt.outcome !== "skipped",
-      );
+    const holder = holderAttempt(record);
     if (!holder) {
       throw new OrderNotFoundError(
         `order ${merchantOrderId} has not reached a supplier yet; call placeOrder again with the same request to resume it`,
@@ -779,11 +794,7 @@ export function createSupplierRouter(options: SupplierRouterOptions): SupplierRo
     async getStoredOrder(merchantOrderId) {
       const record = await store.get(merchantOrderId);
       if (!record) return undefined;
-      const holder = [...record.attempts]
-        .reverse()
-        .find(
-          (attempt) => attempt.reference && attempt.outcome !== "rejected" && attempt.outcome !== "skipped",
-        );
+      const holder = holderAttempt(record);
       if (!holder) return undefined;
       const order = await entryOf(holder.supplier).client.getStoredOrder(holder.reference!);
       if (!order) return undefined;

@@ -3,12 +3,14 @@ import {
   InsufficientBalanceError,
   InvalidAccountError,
   KaquanError,
+  MemoryIdempotencyStore,
   MemoryRouteStore,
   NoAnswerError,
   NoSupplierAvailableError,
   NotSentError,
   OutOfStockError,
   requestFingerprint,
+  StoreUnavailableError,
   type SupplierClient,
 } from "kaquan";
 import {
@@ -297,6 +299,98 @@ describe("createSupplierRouter: idempotency", () => {
     const placed = await router.placeOrder(order("M9"));
     expect(placed.supplierReference).toBe("M9-1");
     expect(placed.supplier).toBe("alpha");
+    expect(b.calls.place + c.calls.place).toBe(0);
+  });
+});
+
+/** A route store that says `supplier` is being sent `<id>-1` (a crash or an abort right after). */
+async function storeWithSendingAttempt(merchantOrderId: string, supplier: string, sku: string) {
+  const store = new MemoryRouteStore();
+  const request = RoutedOrderRequestSchema.parse(order(merchantOrderId));
+  await store.claim({
+    merchantOrderId,
+    fingerprint: requestFingerprint(request),
+    request: { merchantOrderId, sku: "GAME-60", quantity: 1, account: "10001" },
+    attempts: [{ supplier, reference: `${merchantOrderId}-1`, sku, outcome: "sending", at: 0 }],
+    state: "routing",
+    createdAt: 0,
+    updatedAt: 0,
+  });
+  return store;
+}
+
+/** A stock source that always answers `status`, counting the questions. */
+function stockSaying(status: "in_stock" | "out_of_stock") {
+  const source = {
+    asked: 0,
+    isKnownEmpty: () => false,
+    recordOutOfStock: () => {},
+    async getStock(sku: string) {
+      source.asked += 1;
+      return { sku, status, checkedAt: new Date(0).toISOString() };
+    },
+  };
+  return source;
+}
+
+describe("createSupplierRouter: stockCheck fetch and resumed attempts", () => {
+  it("asks the stock API before writing an attempt, and skips an empty supplier unasked", async () => {
+    const { a, b, c, routes } = threeSuppliers();
+    const empty = stockSaying("out_of_stock");
+    const router = createSupplierRouter({
+      suppliers: [{ client: a.client, stock: empty }, b.client, c.client],
+      routes,
+      stockCheck: "fetch",
+    });
+    const placed = await router.placeOrder(order("S1"));
+    expect(placed.supplier).toBe("beta");
+    // The skip used no reference: beta's attempt is the first one sent.
+    expect(placed.supplierReference).toBe("S1-1");
+    expect(placed.route.attempts[0]).toMatchObject({
+      supplier: "alpha",
+      outcome: "skipped",
+      code: "out_of_stock",
+    });
+    expect(a.calls.place).toBe(0);
+  });
+
+  it("resumes an attempt being sent without asking stock: an empty answer never moves the order elsewhere", async () => {
+    const { a, b, c, routes } = threeSuppliers();
+    const store = await storeWithSendingAttempt("S2", "alpha", "A-60");
+    // Alpha took the order (perhaps its last unit) before the crash; its stock now says empty.
+    const empty = stockSaying("out_of_stock");
+    const router = createSupplierRouter({
+      suppliers: [{ client: a.client, stock: empty }, b.client, c.client],
+      routes,
+      store,
+      stockCheck: "fetch",
+    });
+    const placed = await router.placeOrder(order("S2"));
+    expect(placed.supplier).toBe("alpha");
+    expect(placed.supplierReference).toBe("S2-1");
+    expect(empty.asked).toBe(0);
+    expect(b.calls.place + c.calls.place).toBe(0);
+  });
+
+  it("an error before anything left (the client's store unreachable) holds the order, and the next call sends it there", async () => {
+    class FlakyStore extends MemoryIdempotencyStore {
+      failures = 1;
+      override async claim(record: Parameters<MemoryIdempotencyStore["claim"]>[0]) {
+        if (this.failures-- > 0) throw new StoreUnavailableError("the store could not be reached");
+        return super.claim(record);
+      }
+    }
+    const { b, c, routes } = threeSuppliers();
+    const a = fakeSupplier("alpha", { store: new FlakyStore() });
+    a.products.set("A-60", { sku: "A-60", name: "Game 60", kind: "direct", saleStatus: "on_sale" });
+    const router = createSupplierRouter({ suppliers: [a.client, b.client, c.client], routes });
+    const first = await router.placeOrder(order("S3")).catch((error: unknown) => error);
+    expect(KaquanError.isInstance(first) && first.code).toBe("store_unavailable");
+    expect(a.calls.place).toBe(0);
+    const placed = await router.placeOrder(order("S3"));
+    expect(placed.supplier).toBe("alpha");
+    expect(placed.supplierReference).toBe("S3-1");
+    expect(a.calls.place).toBe(1);
     expect(b.calls.place + c.calls.place).toBe(0);
   });
 });

@@ -3,6 +3,8 @@
  * callback, poller, another process) learns the state first.
  */
 
+import { SweepThreshold } from "./sweep-threshold.js";
+
 /** The result of a claim: yours to deliver, someone else's in flight, or already delivered. */
 export type EventClaim = "claimed" | "in_progress" | "done";
 
@@ -18,9 +20,6 @@ export interface EventClaimStore {
   release(key: string): Promise<void>;
 }
 
-/** Below this many entries the map is never swept: expired entries then cost little memory. */
-const SWEEP_MINIMUM_SIZE = 10_000;
-
 interface Entry {
   state: "in_progress" | "done";
   expiresAt: number;
@@ -30,13 +29,7 @@ interface Entry {
 export class MemoryEventClaimStore implements EventClaimStore {
   readonly #entries = new Map<string, Entry>();
   readonly #now: () => number;
-  /**
-   * The map size at which the next sweep runs. Sweeping on every claim past a fixed size costs
-   * O(entries) per callback once the map holds that many live entries (a busy day's `done`
-   * claims), so the threshold doubles from what a sweep leaves: sweeping stays amortised O(1)
-   * per claim while expired entries still go within one doubling.
-   */
-  #sweepAtSize = SWEEP_MINIMUM_SIZE;
+  readonly #sweep = new SweepThreshold();
 
   constructor(options: { now?: () => number } = {}) {
     // `null` slips past the default parameter; fall back to the system clock like `{}` does.
@@ -48,7 +41,7 @@ export class MemoryEventClaimStore implements EventClaimStore {
     const entry = this.#entries.get(key);
     if (entry && entry.expiresAt > now) return entry.state;
     this.#entries.set(key, { state: "in_progress", expiresAt: now + leaseMs });
-    if (this.#entries.size > this.#sweepAtSize) this.#sweep(now);
+    if (this.#sweep.due(this.#entries.size)) this.#removeExpired(now);
     return "claimed";
   }
 
@@ -60,8 +53,8 @@ export class MemoryEventClaimStore implements EventClaimStore {
     if (this.#entries.get(key)?.state === "in_progress") this.#entries.delete(key);
   }
 
-  #sweep(now: number): void {
+  #removeExpired(now: number): void {
     for (const [key, entry] of this.#entries) if (entry.expiresAt <= now) this.#entries.delete(key);
-    this.#sweepAtSize = Math.max(SWEEP_MINIMUM_SIZE, this.#entries.size * 2);
+    this.#sweep.swept(this.#entries.size);
   }
 }

@@ -5,6 +5,8 @@
  * orders of a poller that crashed are taken over once its leases run out.
  */
 
+import { SweepThreshold } from "./sweep-threshold.js";
+
 /** Short, expiring leases keyed by order (`<supplier>:<merchantOrderId>`). */
 export interface PollLeaseStore {
   /**
@@ -24,6 +26,7 @@ export interface PollLeaseStore {
 export class MemoryPollLeaseStore implements PollLeaseStore {
   readonly #expiries = new Map<string, number>();
   readonly #now: () => number;
+  readonly #sweep = new SweepThreshold();
 
   /** @param options.now Clock in epoch milliseconds. Default `Date.now`. */
   constructor(options: { now?: () => number } = {}) {
@@ -36,8 +39,9 @@ export class MemoryPollLeaseStore implements PollLeaseStore {
     if (expiresAt !== undefined && expiresAt > now) return false;
     this.#expiries.set(key, now + Math.max(1, leaseMs));
     // Expired leases are dropped now and then so a long-running poller does not grow the map.
-    if (this.#expiries.size > 10_000) {
+    if (this.#sweep.due(this.#expiries.size)) {
       for (const [leased, until] of this.#expiries) if (until <= now) this.#expiries.delete(leased);
+      this.#sweep.swept(this.#expiries.size);
     }
     return true;
   }

@@ -71,6 +71,18 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
   }
   const owned = options.redis === undefined;
   const redis = options.redis ?? createClient(options.url!, options.logger);
+  try {
+    return storesOn(redis, owned, options);
+  } catch (error) {
+    // A client created here must not outlive a bad option: it would reconnect forever and keep
+    // the process alive.
+    if (owned) redis.disconnect();
+    throw error;
+  }
+}
+
+/** The stores on `redis`, validating every option. */
+function storesOn(redis: Redis, owned: boolean, options: RedisStoresOptions): RedisStores {
   const shared = {
     redis,
     ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),

@@ -24,7 +24,7 @@ import {
   syncSupplierHealth,
 } from "kaquan/redis";
 import { createFuluSimulator } from "kaquan/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   describeEventClaimStoreContract,
   describeIdempotencyStoreContract,
@@ -477,6 +477,17 @@ describe.skipIf(!available)("fail closed when Redis is down (promise 1 and promi
       client.close();
       deadRedis.disconnect();
       await simulator.close();
+    }
+  });
+
+  it("createRedisStores closes the client it made when an option is refused (no reconnect-forever socket)", () => {
+    const disconnect = vi.spyOn(Redis.prototype, "disconnect");
+    try {
+      expect(() => createRedisStores({ url: deadUrl, prefix: "has space" })).toThrow(ConfigurationError);
+      expect(() => createRedisStores({ url: deadUrl, recordTtlMs: 0 })).toThrow(ConfigurationError);
+      expect(disconnect).toHaveBeenCalledTimes(2);
+    } finally {
+      disconnect.mockRestore();
     }
   });
 

@@ -135,18 +135,21 @@ export function createStatusPoller(options: StatusPollerOptions): StatusPoller {
       ? options.deadlines(order)
       : (options.deadlines?.[order.kind ?? "direct"] ?? defaultDeadlines[order.kind ?? "direct"]);
 
-  function intervalAfter(client: SupplierClient, polls: number): number {
+  /** The interval after `polls` polls before jitter: the supplier's cadence, then backoff, capped. */
+  function baseIntervalAfter(client: SupplierClient, polls: number): number {
     const base = client.adapter.capabilities.pollIntervalMs;
     const raw = polls < fastPolls ? base : base * factor ** (polls - fastPolls + 1);
-    const capped = Math.min(maxIntervalMs, raw);
-    return Math.round(capped * (0.8 + random() * 0.4)); // ±20 % jitter so orders do not poll in step
+    return Math.min(maxIntervalMs, raw);
+  }
+
+  function intervalAfter(client: SupplierClient, polls: number): number {
+    // ±20 % jitter so orders do not poll in step.
+    return Math.round(baseIntervalAfter(client, polls) * (0.8 + random() * 0.4));
   }
 
   /** The lease on one poll: shorter than the holder's next interval, so the holder can poll again. */
   function leaseFor(client: SupplierClient, polls: number): number {
-    const base = client.adapter.capabilities.pollIntervalMs;
-    const raw = polls < fastPolls ? base : base * factor ** (polls - fastPolls + 1);
-    return Math.max(1, Math.floor(Math.min(maxIntervalMs, raw) * 0.8)); // 0.8: the smallest jitter
+    return Math.max(1, Math.floor(baseIntervalAfter(client, polls) * 0.8)); // 0.8: the smallest jitter
   }
 
   async function pollOne(client: SupplierClient, order: Order, schedule: Schedule): Promise<void> {

@@ -167,12 +167,18 @@ export function resolveCredentials(
   return { values, sources };
 }
 
-/** Option names that look like a credential. */
-const secretLooking = /(secret|passw|pwd|token|api-?key|app-?key|private|credential|sign|auth)/i;
+/**
+ * Option names that look like a credential. Not a bare `sign`: `responseSignature` (Fulu) and
+ * `webhookSignature` (Reloadly) are settings, not secrets; a signing key is `sign-key`/`signKey`.
+ */
+const secretLooking = /(secret|passw|pwd|token|api-?key|app-?key|sign-?key|private|credential|auth)/i;
 
-/** True when a flag or configuration key (`app-secret`, `appKey`, `password`) names a credential. */
+/**
+ * True when a flag or configuration key (`app-secret`, `appKey`, `password`) names a credential:
+ * by its look, or because it is a credential option of a supplier kaquan knows.
+ */
 export function looksLikeCredential(name: string): boolean {
-  return secretLooking.test(name);
+  return secretLooking.test(name) || credentialVariablesFor(name).length > 0;
 }
 
 /** The environment variables of every supplier whose credential option is `name` (any spelling). */

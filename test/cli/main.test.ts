@@ -114,6 +114,18 @@ describe("configuration files hold no credentials", () => {
     expect(run.stderr).not.toContain("config-secret-value-99");
   });
 
+  it("takes settings whose names mention a signature, and still refuses a credential option under options", async () => {
+    const { parseSupplierConfig } = await import("../../src/cli/supplier-config.js");
+    const settings = parseSupplierConfig(
+      { supplier: "fulu", options: { responseSignature: "required" }, orders: [{ kind: "card", sku: "1" }] },
+      "fulu.json",
+    );
+    expect(settings.config.options).toEqual({ responseSignature: "required" });
+    expect(() =>
+      parseSupplierConfig({ supplier: "fulu", options: { appSecret: "x" }, orders: [] }, "fulu.json"),
+    ).toThrow(/KAQUAN_FULU_APP_SECRET/);
+  });
+
   it("refuses an unknown supplier with the list of built-in ones", async () => {
     const run = await cli(["simulate", "acme"]);
     expect(run.code).toBe(2);

@@ -109,7 +109,7 @@ const leadingWhitespace = /^\s*/;
  * `indexOf`; spaced forms fall back to a scan with one precompiled pattern (a pattern built per
  * callback cost more than the signature itself).
  */
-function removeSignMember(raw: string, sign: string): string | undefined {
+export function removeSignMember(raw: string, sign: string): string | undefined {
   const value = alphanumeric.test(sign) ? sign : sign.replace(/[^0-9A-Za-z]/g, "");
   let start = raw.indexOf('"sign"');
   if (start === -1) return undefined;

@@ -10,6 +10,8 @@
  * explanation says so.
  */
 import { createHash } from "node:crypto";
+// The adapter's own cut of the signed text, so the diagnosis shows exactly what it verifies.
+import { removeSignMember } from "../../../adapters/fulu/fulu-signature.js";
 import { fuluSign } from "../../../adapters/fulu/index.js";
 import {
   reloadlyWebhookSignedInput,
@@ -240,7 +242,7 @@ function explainFulu(
   const { sign: _sign, ...rest } = fields.values;
   // A JSON body is signed as sent (the text with its sign member cut out); a form as the JSON of its fields.
   const signed = fields.json
-    ? (withoutSignMember(raw, received) ?? JSON.stringify(rest))
+    ? (removeSignMember(raw, received) ?? JSON.stringify(rest))
     : JSON.stringify(rest);
   const secret = credentials[spec.secret] ?? "";
   const expected = fuluSign(signed, secret);
@@ -274,18 +276,6 @@ function explainFulu(
     ...(fields.values.customer_order_no ? { merchantOrderId: fields.values.customer_order_no } : {}),
     findings,
   };
-}
-
-/** The raw JSON text with its `"sign":"…"` member and one adjoining comma cut out. */
-function withoutSignMember(raw: string, sign: string): string | undefined {
-  const match = new RegExp(`"sign"\\s*:\\s*"${sign.replace(/[^0-9A-Za-z]/g, "")}"`).exec(raw);
-  if (!match) return undefined;
-  const before = raw.slice(0, match.index);
-  const after = raw.slice(match.index + match[0].length);
-  const trailing = /^\s*,/.exec(after);
-  if (trailing) return before + after.slice(trailing[0].length);
-  const leading = /,\s*$/.exec(before);
-  return leading ? before.slice(0, leading.index) + after : before + after;
 }
 
 function explainSignedForm(

@@ -173,7 +173,8 @@ export function verifyReloadlyWebhookSignature(parameters: {
   return { sentAtMs };
 }
 
-function timestampMs(text: string, unit: "seconds" | "milliseconds" | "auto"): number | undefined {
+/** The webhook timestamp header in epoch milliseconds, read in `unit`; `undefined` if unreadable. */
+export function timestampMs(text: string, unit: "seconds" | "milliseconds" | "auto"): number | undefined {
   if (/^\d{1,16}$/.test(text)) {
     const value = Number(text);
     if (unit === "milliseconds" || (unit === "auto" && value > 1e12)) return value;

@@ -16,7 +16,9 @@ import { fuluSign } from "../../../adapters/fulu/index.js";
 import {
   reloadlyWebhookSignedInput,
   resolveReloadlyWebhookSignature,
+  signReloadlyWebhook,
 } from "../../../adapters/reloadly/index.js";
+import { timestampMs } from "../../../adapters/reloadly/reloadly-webhook.js";
 import { signedFormSpecSchema } from "../../adapter-kit/index.js";
 import {
   type AdapterContext,
@@ -26,7 +28,7 @@ import {
   type SupplierAdapter,
 } from "../../core/index.js";
 import { decodeForm } from "../../runtime/charset.js";
-import { canonicalize, hash, hmac } from "../../runtime/signing.js";
+import { canonicalize, hash } from "../../runtime/signing.js";
 import type { CallbackSignatureSpec, SupplierEntry } from "../supplier-registry.js";
 
 /** A captured callback: the raw bytes and the headers it came with. */
@@ -373,9 +375,8 @@ function explainReloadly(
   const timestamp = header(headers, options.timestampHeader)?.trim();
   if (!received) findings.push(`no ${options.header} header: pass the captured headers with --headers`);
   if (!timestamp) findings.push(`no ${options.timestampHeader} header, which the signature covers`);
-  if (timestamp && /^\d{1,16}$/.test(timestamp)) {
-    const value = Number(timestamp);
-    const sentAt = value > 1e12 ? value : value * 1000;
+  const sentAt = timestamp ? timestampMs(timestamp, options.timestampUnit) : undefined;
+  if (sentAt !== undefined) {
     const age = Math.round((now - sentAt) / 1000);
     if (Math.abs(age) > options.toleranceSeconds) {
       findings.push(
@@ -383,8 +384,7 @@ function explainReloadly(
       );
     }
   }
-  const input = reloadlyWebhookSignedInput(raw, timestamp, options);
-  const expected = secret ? hmac("sha256", secret, input, "hex") : undefined;
+  const expected = secret ? signReloadlyWebhook(raw, timestamp ?? "", secret, options) : undefined;
   if (expected && received && normalizedHex(expected) !== normalizedHex(received)) {
     findings.push(
       `the body or timestamp changed after signing, or Reloadly signs with a different secret than ${secretVariable}`,

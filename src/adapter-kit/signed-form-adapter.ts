@@ -55,6 +55,37 @@ import {
 type Resolved = ResolvedSignedFormAdapterSpec;
 type Operation = Resolved["operations"]["placeOrder"]["card"] & {};
 type Recipe = Resolved["signatures"][string];
+
+/**
+ * The text a recipe signs: the named fields and credentials joined (`concat`), or every field
+ * sorted as pairs with the key before or after (`sorted`). `credential` gives each credential's
+ * text — its value to sign, or a placeholder to show where it goes without showing it.
+ */
+export function signatureBase(
+  recipe: Recipe,
+  fields: Readonly<Record<string, string>>,
+  credential: (name: string) => string,
+): string {
+  if (recipe.kind === "concat") {
+    return recipe.parts
+      .map((part) => (typeof part === "string" ? (fields[part] ?? "") : credential(part.credential)))
+      .join(recipe.separator);
+  }
+  const pairs = canonicalize(fields, {
+    exclude: recipe.exclude,
+    skipEmpty: recipe.skipEmpty,
+    keyValueSeparator: recipe.keyValueSeparator,
+    pairSeparator: recipe.pairSeparator,
+  });
+  const key = recipe.key.format.replace("{key}", credential(recipe.key.credential));
+  return recipe.key.placement === "prefix" ? key + pairs : pairs + key;
+}
+
+/** The recipe's digest of `base`, hashed in the platform's charset and written in its letter case. */
+export function signatureDigest(recipe: Recipe, base: string, charset: Charset): string {
+  const digest = hash(recipe.hash, encodeText(base, charset));
+  return recipe.letterCase === "upper" ? digest.toUpperCase() : digest.toLowerCase();
+}
 type OrderMapping = Extract<Resolved["order"], { status: string }>;
 type Kind = "direct" | "card" | "mobile";
 const kinds: readonly Kind[] = ["direct", "card", "mobile"];
@@ -407,25 +438,8 @@ function createAdapter(spec: Resolved, config: SignedFormAdapterConfig): SignedF
   }
 
   function sign(recipe: Recipe, fields: Record<string, string>): string {
-    let base: string;
-    if (recipe.kind === "concat") {
-      base = recipe.parts
-        .map((part) =>
-          typeof part === "string" ? (fields[part] ?? "") : (credentials[part.credential] ?? ""),
-        )
-        .join(recipe.separator);
-    } else {
-      const pairs = canonicalize(fields, {
-        exclude: recipe.exclude,
-        skipEmpty: recipe.skipEmpty,
-        keyValueSeparator: recipe.keyValueSeparator,
-        pairSeparator: recipe.pairSeparator,
-      });
-      const key = recipe.key.format.replace("{key}", credentials[recipe.key.credential] ?? "");
-      base = recipe.key.placement === "prefix" ? key + pairs : pairs + key;
-    }
-    const digest = hash(recipe.hash, encodeText(base, spec.charset));
-    return recipe.letterCase === "upper" ? digest.toUpperCase() : digest.toLowerCase();
+    const base = signatureBase(recipe, fields, (credential) => credentials[credential] ?? "");
+    return signatureDigest(recipe, base, spec.charset);
   }
 
   function buildParams(operation: Operation, scope: Scope, what: string): Record<string, string> {

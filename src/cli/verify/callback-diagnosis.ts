@@ -19,7 +19,7 @@ import {
   signReloadlyWebhook,
 } from "../../../adapters/reloadly/index.js";
 import { timestampMs } from "../../../adapters/reloadly/reloadly-webhook.js";
-import { signedFormSpecSchema } from "../../adapter-kit/index.js";
+import { signatureBase, signatureDigest, signedFormSpecSchema } from "../../adapter-kit/index.js";
 import {
   type AdapterContext,
   ConfigurationError,
@@ -28,7 +28,6 @@ import {
   type SupplierAdapter,
 } from "../../core/index.js";
 import { decodeForm } from "../../runtime/charset.js";
-import { canonicalize, hash } from "../../runtime/signing.js";
 import type { CallbackSignatureSpec, SupplierEntry } from "../supplier-registry.js";
 
 /** A captured callback: the raw bytes and the headers it came with. */
@@ -292,36 +291,24 @@ function explainSignedForm(
   const fields = readFields(raw, format);
   if (!recipe) return { scheme: "unknown recipe", findings: [] };
   const findings: string[] = [];
-  let signed: string;
-  let masked: string;
+  const values = fields?.values ?? {};
+  // The adapter kit's own signing text, once with the credentials and once with placeholders.
+  const signed = signatureBase(recipe, values, (credential) => credentials[credential] ?? "");
+  const masked = signatureBase(recipe, values, (credential) => mask(variableOf(entry, credential)));
   let scheme: string;
   let secretVariable: string;
   if (recipe.kind === "concat") {
-    const parts = recipe.parts.map((part) =>
-      typeof part === "string"
-        ? { text: fields?.values[part] ?? "", shown: fields?.values[part] ?? "", name: part }
-        : {
-            text: credentials[part.credential] ?? "",
-            shown: mask(variableOf(entry, part.credential)),
-            name: variableOf(entry, part.credential),
-          },
+    const names = recipe.parts.map((part) =>
+      typeof part === "string" ? part : variableOf(entry, part.credential),
     );
-    signed = parts.map((part) => part.text).join(recipe.separator);
-    masked = parts.map((part) => part.shown).join(recipe.separator);
-    secretVariable = parts.find((part) => part.shown.startsWith("‹"))?.name ?? "secret";
-    scheme = `${recipe.hash.toUpperCase()} of ${parts.map((part) => part.name).join(" + ")} (${recipe.letterCase}-case hex)`;
+    const credentialPart = recipe.parts.find((part) => typeof part !== "string");
+    secretVariable =
+      credentialPart && typeof credentialPart !== "string"
+        ? variableOf(entry, credentialPart.credential)
+        : "secret";
+    scheme = `${recipe.hash.toUpperCase()} of ${names.join(" + ")} (${recipe.letterCase}-case hex)`;
   } else {
-    const pairs = canonicalize(fields?.values ?? {}, {
-      exclude: recipe.exclude,
-      skipEmpty: recipe.skipEmpty,
-      keyValueSeparator: recipe.keyValueSeparator,
-      pairSeparator: recipe.pairSeparator,
-    });
     secretVariable = variableOf(entry, recipe.key.credential);
-    const key = recipe.key.format.replace("{key}", credentials[recipe.key.credential] ?? "");
-    const shownKey = recipe.key.format.replace("{key}", mask(secretVariable));
-    signed = recipe.key.placement === "prefix" ? key + pairs : pairs + key;
-    masked = recipe.key.placement === "prefix" ? shownKey + pairs : pairs + shownKey;
     scheme = `${recipe.hash.toUpperCase()} of every received field except ${recipe.exclude.join(", ")}, sorted by name as k=v pairs${recipe.skipEmpty ? " (empty values skipped)" : ""}, then ${recipe.key.format.replace("{key}", mask(secretVariable))} (${recipe.letterCase}-case hex)`;
   }
   if (!fields) {
@@ -330,8 +317,7 @@ function explainSignedForm(
   const missing = missingFields(fields.values, spec.requiredFields);
   if (missing.length > 0) findings.push(`missing field(s): ${missing.join(", ")}`);
   if (spec.note) findings.push(spec.note);
-  const digest = hash(recipe.hash, Buffer.from(signed, "utf8"));
-  const expected = recipe.letterCase === "upper" ? digest.toUpperCase() : digest;
+  const expected = signatureDigest(recipe, signed, resolved.charset);
   const received = fields.values[spec.field] ?? "";
   if (received !== "" && normalizedHex(expected) !== normalizedHex(received) && missing.length === 0) {
     findings.push(

@@ -285,6 +285,8 @@ export function createSupplierRouter(options: SupplierRouterOptions): SupplierRo
   const now = options.now ?? Date.now;
   const listeners = new Set<(event: RouterEvent) => void>();
   const inflight = new Map<string, { fingerprint: string; promise: Promise<RoutedOrder> }>();
+  /** Admission warnings already raised (supplier, rule, fact). */
+  const warned = new Set<string>();
 
   function emit(event: RouterEvent): void {
     for (const listener of listeners) {
@@ -359,6 +361,11 @@ export function createSupplierRouter(options: SupplierRouterOptions): SupplierRo
         kind,
       });
       for (const warning of decision.warnings) {
+        // Once per supplier, rule and fact: a licence expiring in 30 days would otherwise raise an
+        // event on every order for a month.
+        const key = `${offer.supplier}\u0000${warning.rule}\u0000${warning.fact}`;
+        if (warned.has(key)) continue;
+        warned.add(key);
         emit({ type: "admission_warning", supplier: offer.supplier, rule: warning.rule, fact: warning.fact });
       }
       if (!decision.admitted) {
@@ -424,11 +431,17 @@ export function createSupplierRouter(options: SupplierRouterOptions): SupplierRo
         });
         return;
       }
+      // Health is read only if the strategy looks at it (the health window sorts its latency
+      // samples to answer), and then once per order.
+      let health: OfferHealth | undefined | null = null;
       candidates.push({
         offer,
         index,
         totalCost: offer.cost ? multiplyMoney(offer.cost, request.quantity) : undefined,
-        health: healthOf(entryOf(offer.supplier)),
+        get health() {
+          if (health === null) health = healthOf(entryOf(offer.supplier));
+          return health;
+        },
       });
     });
     const ordered = [...strategy(candidates, { route, quantity: request.quantity, random })].filter(

@@ -477,6 +477,34 @@ describe("createSupplierRouter: strategies, checks and events", () => {
     expect(a.calls.place).toBe(0);
   });
 
+  it("raises an admission warning once per supplier, rule and fact, not on every order", async () => {
+    const { a, b, c, routes } = threeSuppliers();
+    const expiring = {
+      rule: "licence-expiring",
+      fact: "licence B2-1 expires on 2026-12-01",
+      message: "renew",
+    };
+    const router = createSupplierRouter({
+      suppliers: [a.client, b.client, c.client],
+      routes,
+      admission: {
+        evaluate: (supplier) => ({
+          admitted: true,
+          refusals: [],
+          warnings: supplier === "alpha" ? [expiring] : [],
+        }),
+      },
+    });
+    const warnings: RouterEvent[] = [];
+    router.on((event) => {
+      if (event.type === "admission_warning") warnings.push(event);
+    });
+    for (const id of ["W1", "W2", "W3"]) await router.placeOrder(order(id));
+    expect(warnings).toEqual([
+      { type: "admission_warning", supplier: "alpha", rule: expiring.rule, fact: expiring.fact },
+    ]);
+  });
+
   it("an out-of-stock answer marks the supplier's stock cache, so the next order skips it unasked", async () => {
     const { a, b, c, routes } = threeSuppliers();
     a.placeSteps.push(() => new OutOfStockError("sold out"));

@@ -9,13 +9,14 @@
  * re-trip) a breaker that has since moved on.
  */
 import { z } from "zod";
-import { CircuitOpenError, ConfigurationError, parseInput, ValidationError } from "../core/index.js";
+import { CircuitOpenError, parseInput, ValidationError } from "../core/index.js";
 import {
   createHealthWindow,
   type HealthOutcome,
   HealthWindowBucketSchema,
   isHealthOutcome,
 } from "./health-window.js";
+import { requireNumberOption } from "./number-option.js";
 
 /** Options of {@link createCircuitBreaker}. Every one has a default. */
 export interface CircuitBreakerOptions {
@@ -173,26 +174,6 @@ export interface CircuitBreaker {
   forceOpen(forMs?: number): void;
 }
 
-function requireOption(
-  name: string,
-  value: number,
-  rule: { integer?: boolean; min: number; exclusiveMin?: boolean; max?: number },
-  example: string,
-): number {
-  const finite = typeof value === "number" && Number.isFinite(value);
-  const aboveMin = finite && (rule.exclusiveMin ? value > rule.min : value >= rule.min);
-  const belowMax = rule.max === undefined || value <= rule.max;
-  if (!aboveMin || !belowMax || (rule.integer && !Number.isInteger(value))) {
-    const kind = rule.integer ? "a whole number" : "a number";
-    const range =
-      rule.max === undefined
-        ? `${rule.exclusiveMin ? ">" : "≥"} ${rule.min}`
-        : `${rule.exclusiveMin ? "above" : "from"} ${rule.min} to ${rule.max}`;
-    throw new ConfigurationError(`circuit breaker ${name} must be ${kind} ${range}, e.g. ${example}`);
-  }
-  return value;
-}
-
 // The failure-rate window is counted in ten slots: outcomes leave it a tenth of windowMs at a time.
 const rateWindowBuckets = 10;
 
@@ -204,50 +185,50 @@ const rateWindowBuckets = 10;
  * @throws ConfigurationError for an option out of range.
  */
 export function createCircuitBreaker(options: CircuitBreakerOptions = {}): CircuitBreaker {
-  const consecutiveLimit = requireOption(
-    "consecutiveFailures",
+  const consecutiveLimit = requireNumberOption(
+    "circuit breaker consecutiveFailures",
     options.consecutiveFailures ?? 5,
     { integer: true, min: 1 },
     "{ consecutiveFailures: 5 }",
   );
-  const failureRate = requireOption(
-    "failureRate",
+  const failureRate = requireNumberOption(
+    "circuit breaker failureRate",
     options.failureRate ?? 0.5,
     { min: 0, exclusiveMin: true, max: 1 },
     "{ failureRate: 0.5 }",
   );
-  const minimumRequests = requireOption(
-    "minimumRequests",
+  const minimumRequests = requireNumberOption(
+    "circuit breaker minimumRequests",
     options.minimumRequests ?? 20,
     { integer: true, min: 1 },
     "{ minimumRequests: 20 }",
   );
-  const windowMs = requireOption(
-    "windowMs",
+  const windowMs = requireNumberOption(
+    "circuit breaker windowMs",
     options.windowMs ?? 30_000,
     { min: 0, exclusiveMin: true },
     "{ windowMs: 30_000 }",
   );
-  const openMs = requireOption(
-    "openMs",
+  const openMs = requireNumberOption(
+    "circuit breaker openMs",
     options.openMs ?? 30_000,
     { min: 0, exclusiveMin: true },
     "{ openMs: 30_000 }",
   );
-  const maxOpenMs = requireOption(
-    "maxOpenMs",
+  const maxOpenMs = requireNumberOption(
+    "circuit breaker maxOpenMs",
     options.maxOpenMs ?? Math.max(300_000, openMs),
     { min: openMs },
     "{ maxOpenMs: 300_000 } (at least openMs)",
   );
-  const halfOpenProbes = requireOption(
-    "halfOpenProbes",
+  const halfOpenProbes = requireNumberOption(
+    "circuit breaker halfOpenProbes",
     options.halfOpenProbes ?? 1,
     { integer: true, min: 1 },
     "{ halfOpenProbes: 1 }",
   );
-  const probeTimeoutMs = requireOption(
-    "probeTimeoutMs",
+  const probeTimeoutMs = requireNumberOption(
+    "circuit breaker probeTimeoutMs",
     options.probeTimeoutMs ?? 60_000,
     { min: 0, exclusiveMin: true },
     "{ probeTimeoutMs: 60_000 }",

@@ -7,7 +7,8 @@
  * so a supplier answering 10 000 requests a second costs no more than one answering ten.
  */
 import { z } from "zod";
-import { ConfigurationError, type FailureClass, KaquanError, ValidationError } from "../core/index.js";
+import { type FailureClass, KaquanError, ValidationError } from "../core/index.js";
+import { requireNumberOption } from "./number-option.js";
 
 /**
  * How one request counts against a supplier's health:
@@ -178,22 +179,6 @@ function emptySlot(): Slot {
   return { index: Number.NEGATIVE_INFINITY, successes: 0, failures: 0, neutral: 0, max: -1 };
 }
 
-function requireNumber(
-  name: string,
-  value: number,
-  rule: { integer?: boolean; min: number; exclusiveMin?: boolean },
-  example: string,
-): number {
-  const finite = typeof value === "number" && Number.isFinite(value);
-  const bounded = finite && (rule.exclusiveMin ? value > rule.min : value >= rule.min);
-  if (!bounded || (rule.integer && !Number.isInteger(value))) {
-    const kind = rule.integer ? "a whole number" : "a finite number";
-    const bound = `${rule.exclusiveMin ? ">" : "≥"} ${rule.min}`;
-    throw new ConfigurationError(`${name} must be ${kind} ${bound}, e.g. ${example}`);
-  }
-  return value;
-}
-
 /** Nearest-rank percentile of an ascending, non-empty list. */
 function percentile(sorted: readonly number[], p: number): number {
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
@@ -207,20 +192,20 @@ function percentile(sorted: readonly number[], p: number): number {
  * @throws ConfigurationError for an option out of range.
  */
 export function createHealthWindow(options: HealthWindowOptions = {}): HealthWindow {
-  const windowMs = requireNumber(
-    "window.windowMs",
+  const windowMs = requireNumberOption(
+    "health window.windowMs",
     options.windowMs ?? 60_000,
     { min: 0, exclusiveMin: true },
     "{ windowMs: 60_000 }",
   );
-  const bucketCount = requireNumber(
-    "window.buckets",
+  const bucketCount = requireNumberOption(
+    "health window.buckets",
     options.buckets ?? 12,
     { integer: true, min: 1 },
     "{ buckets: 12 }",
   );
-  const maxLatencySamples = requireNumber(
-    "window.maxLatencySamples",
+  const maxLatencySamples = requireNumberOption(
+    "health window.maxLatencySamples",
     options.maxLatencySamples ?? 1_024,
     { integer: true, min: 0 },
     "{ maxLatencySamples: 1024 }",

@@ -6,7 +6,8 @@
  * makes one attempt — so the outage is not multiplied by the retry count on top of it.
  */
 import { z } from "zod";
-import { ConfigurationError, KaquanError, parseInput } from "../core/index.js";
+import { KaquanError, parseInput } from "../core/index.js";
+import { requireNumberOption } from "./number-option.js";
 
 /** Options of {@link createRetryBudget}. Every one has a default. */
 export interface RetryBudgetOptions {
@@ -75,12 +76,6 @@ export interface RetryBudget {
   restore(snapshot: RetryBudgetSnapshot | { available: number; exhausted?: boolean }): void;
 }
 
-function requireAmount(name: string, value: number, example: string): number {
-  if (!(typeof value === "number" && Number.isFinite(value) && value >= 0))
-    throw new ConfigurationError(`retry budget ${name} must be a finite number ≥ 0, e.g. ${example}`);
-  return value;
-}
-
 /** True for errors that mean "sent, no answer": a timeout, a reset, a 5xx, an unusable body. */
 function isUnanswered(error: unknown): boolean {
   if (KaquanError.isInstance(error)) return error.failureClass === "sent_no_answer";
@@ -94,17 +89,34 @@ function isUnanswered(error: unknown): boolean {
  * @throws ConfigurationError for an option out of range.
  */
 export function createRetryBudget(options: RetryBudgetOptions = {}): RetryBudget {
-  const capacity = requireAmount("capacity", options.capacity ?? 500, "{ capacity: 500 }");
-  const retryCost = requireAmount("retryCost", options.retryCost ?? 5, "{ retryCost: 5 }");
-  const timeoutRetryCost = requireAmount(
-    "timeoutRetryCost",
+  const capacity = requireNumberOption(
+    "retry budget capacity",
+    options.capacity ?? 500,
+    { min: 0 },
+    "{ capacity: 500 }",
+  );
+  const retryCost = requireNumberOption(
+    "retry budget retryCost",
+    options.retryCost ?? 5,
+    { min: 0 },
+    "{ retryCost: 5 }",
+  );
+  const timeoutRetryCost = requireNumberOption(
+    "retry budget timeoutRetryCost",
     options.timeoutRetryCost ?? 10,
+    { min: 0 },
     "{ timeoutRetryCost: 10 }",
   );
-  const successRefund = requireAmount("successRefund", options.successRefund ?? 1, "{ successRefund: 1 }");
-  const refillPerSecond = requireAmount(
-    "refillPerSecond",
+  const successRefund = requireNumberOption(
+    "retry budget successRefund",
+    options.successRefund ?? 1,
+    { min: 0 },
+    "{ successRefund: 1 }",
+  );
+  const refillPerSecond = requireNumberOption(
+    "retry budget refillPerSecond",
     options.refillPerSecond ?? 0,
+    { min: 0 },
     "{ refillPerSecond: 0 }",
   );
   const now = options.now ?? Date.now;

@@ -43,6 +43,7 @@ import {
 } from "../../src/core/index.js";
 import { guardCardDelivery } from "../../src/runtime/card-delivery.js";
 import { isoTime } from "../../src/runtime/clock.js";
+import { endpointOption } from "../../src/runtime/endpoint-option.js";
 import { parseRetryAfter } from "../../src/runtime/http-failures.js";
 import { tryParseJson } from "../../src/runtime/json.js";
 import { createJsonDecimals, readJsonAnswer, sendJson } from "../../src/runtime/json-api.js";
@@ -180,18 +181,7 @@ export function createBitrefillAdapter(options: BitrefillAdapterOptions): Bitref
       "Bitrefill adapter: auth is required: { bearer } (a personal API key) or { id, secret } (business)",
     );
   }
-  // A non-string endpoint (a URL object, a number from an env parser) is a configuration
-  // mistake to name, not a TypeError from deep inside.
-  if (options.endpoint !== undefined && typeof options.endpoint !== "string")
-    throw new ConfigurationError(
-      `Bitrefill adapter: endpoint must be a URL string such as "https://…", not a ${typeof options.endpoint}`,
-    );
-  const base = (options.endpoint ?? BITREFILL_ENDPOINT).replace(/\/+$/, "");
-  try {
-    new URL(base);
-  } catch {
-    throw new ConfigurationError(`Bitrefill adapter: endpoint "${base}" is not a URL`);
-  }
+  const base = endpointOption("Bitrefill", options.endpoint, BITREFILL_ENDPOINT);
   if (options.webhookUrl !== undefined) {
     try {
       new URL(options.webhookUrl);

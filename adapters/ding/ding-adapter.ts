@@ -37,6 +37,7 @@ import {
   ValidationError,
 } from "../../src/core/index.js";
 import { isoTime } from "../../src/runtime/clock.js";
+import { endpointOption } from "../../src/runtime/endpoint-option.js";
 import { unreadableResponseError } from "../../src/runtime/http-failures.js";
 import { parseJsonLossless } from "../../src/runtime/json.js";
 import { refusalRetryAfter, sendJson } from "../../src/runtime/json-api.js";
@@ -181,18 +182,7 @@ export function createDingAdapter(options: DingAdapterOptions): DingAdapter {
       "Ding adapter: apiKey is required (the API key from the Ding Connect portal)",
     );
   }
-  // A non-string endpoint (a URL object, a number from an env parser) is a configuration
-  // mistake to name, not a TypeError from deep inside.
-  if (options.endpoint !== undefined && typeof options.endpoint !== "string")
-    throw new ConfigurationError(
-      `Ding adapter: endpoint must be a URL string such as "https://…", not a ${typeof options.endpoint}`,
-    );
-  const base = (options.endpoint ?? DING_PRODUCTION_ENDPOINT).replace(/\/+$/, "");
-  try {
-    new URL(base);
-  } catch {
-    throw new ConfigurationError(`Ding adapter: endpoint "${base}" is not a URL`);
-  }
+  const base = endpointOption("Ding", options.endpoint, DING_PRODUCTION_ENDPOINT);
   const listTake = options.listTake ?? 20;
   if (!Number.isSafeInteger(listTake) || listTake < 1) {
     throw new ConfigurationError("Ding adapter: listTake must be a whole number of 1 or more");

@@ -41,6 +41,7 @@ import {
 } from "../../src/core/index.js";
 import { guardCardDelivery } from "../../src/runtime/card-delivery.js";
 import { isoTime } from "../../src/runtime/clock.js";
+import { endpointOption } from "../../src/runtime/endpoint-option.js";
 import { tryParseJson } from "../../src/runtime/json.js";
 import { readJsonAnswer, refusalRetryAfter, sendJson } from "../../src/runtime/json-api.js";
 import { hasEntry, lookup } from "../../src/runtime/table-lookup.js";
@@ -206,21 +207,11 @@ export function createDtoneAdapter(options: DtoneAdapterOptions): DtoneAdapter {
   const mode = options.mode ?? "async";
   if (mode !== "async" && mode !== "sync")
     throw new ConfigurationError('DT One adapter: mode must be "async" or "sync"');
-  // A non-string endpoint (a URL object, a number from an env parser) is a configuration
-  // mistake to name, not a TypeError from deep inside.
-  if (options.endpoint !== undefined && typeof options.endpoint !== "string")
-    throw new ConfigurationError(
-      `DT One adapter: endpoint must be a URL string such as "https://…", not a ${typeof options.endpoint}`,
-    );
-  const base = (
-    options.endpoint ??
-    (options.environment === "sandbox" ? DTONE_SANDBOX_ENDPOINT : DTONE_PRODUCTION_ENDPOINT)
-  ).replace(/\/+$/, "");
-  try {
-    new URL(base);
-  } catch {
-    throw new ConfigurationError(`DT One adapter: endpoint "${base}" is not a URL`);
-  }
+  const base = endpointOption(
+    "DT One",
+    options.endpoint,
+    options.environment === "sandbox" ? DTONE_SANDBOX_ENDPOINT : DTONE_PRODUCTION_ENDPOINT,
+  );
   if (options.callbackUrl !== undefined) {
     try {
       new URL(options.callbackUrl);

@@ -42,6 +42,7 @@ import {
 } from "../../src/core/index.js";
 import { guardCardDelivery } from "../../src/runtime/card-delivery.js";
 import { isoTime } from "../../src/runtime/clock.js";
+import { endpointOption } from "../../src/runtime/endpoint-option.js";
 import {
   createJsonDecimals,
   readJsonAnswer,
@@ -165,21 +166,11 @@ export function createTangoAdapter(options: TangoAdapterOptions): SupplierAdapte
   if (options.environment !== "production" && options.environment !== "sandbox") {
     throw new ConfigurationError('Tango adapter: environment must be "production" or "sandbox"');
   }
-  // A non-string endpoint (a URL object, a number from an env parser) is a configuration
-  // mistake to name, not a TypeError from deep inside.
-  if (options.endpoint !== undefined && typeof options.endpoint !== "string")
-    throw new ConfigurationError(
-      `Tango adapter: endpoint must be a URL string such as "https://…", not a ${typeof options.endpoint}`,
-    );
-  const base = (
-    options.endpoint ??
-    (options.environment === "sandbox" ? TANGO_SANDBOX_ENDPOINT : TANGO_PRODUCTION_ENDPOINT)
-  ).replace(/\/+$/, "");
-  try {
-    new URL(base);
-  } catch {
-    throw new ConfigurationError(`Tango adapter: endpoint "${base}" is not a URL`);
-  }
+  const base = endpointOption(
+    "Tango",
+    options.endpoint,
+    options.environment === "sandbox" ? TANGO_SANDBOX_ENDPOINT : TANGO_PRODUCTION_ENDPOINT,
+  );
   const sendEmail = options.sendEmail ?? false;
   if (sendEmail && !options.recipientEmail) {
     throw new ConfigurationError("Tango adapter: sendEmail needs recipientEmail (Tango e-mails the reward)");

@@ -1,7 +1,8 @@
 /**
  * One token bucket shared by every process that calls a supplier, so a published limit
  * ("10 requests/second") holds for the merchant as a whole, not per instance. The bucket is GCRA
- * (as `createTokenBucket`), computed in one Lua script against Redis's own clock (TIME), so the
+ * (the pacing of `createTokenBucket`, without its in-process one-second window guard: the last
+ * releases of every process are not tracked), computed in one Lua script against Redis's own clock (TIME), so the
  * processes' clocks do not matter. The script reserves the caller's slot and answers how long to
  * wait; the caller sleeps that long (abortable). An aborted wait does not give its slot back:
  * the bucket only errs on the side of fewer requests.

@@ -45,7 +45,8 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
 
 /**
  * The store keeps its own top-level copy of each record written: the object a caller built (and
- * may still hold) is never the stored one, as with a store outside the process. The copy is made
+ * may still hold) is never the stored one. (Reads hand out the stored record itself, for speed:
+ * every writer in kaquan builds a new record rather than changing one it read.) The copy is made
  * with Object.assign for memory: records built as `{ ...current, order, updatedAt }` each get a
  * hidden class of their own in V8 (a map and a descriptor array, about 0.4 KB per record);
  * copied this way, records of one shape share one. Nested values (the order, the request) are

@@ -303,13 +303,19 @@ export function createStockCache(options: StockCacheOptions): StockCache {
 
   // ---- what is known -------------------------------------------------------------------------
 
+  /** The stock level a product answer carries (the catalogue's stock status), as of `checkedAtMs`. */
+  function levelFromProduct(sku: string, product: Product | undefined, checkedAtMs: number) {
+    const status = product?.stockStatus;
+    const level: StockLevel = { sku, status: status ?? "unknown", checkedAt: isoTime(checkedAtMs) };
+    if (product?.vendorStockStatus !== undefined) level.vendorStatus = product.vendorStockStatus;
+    return { level, source: status === undefined ? ("unsupported" as const) : ("product" as const) };
+  }
+
   function knownFromProduct(sku: string, key: string, entry: ProductEntry): Known {
-    const status = entry.product?.stockStatus;
-    const level: StockLevel = { sku, status: status ?? "unknown", checkedAt: isoTime(entry.storedAt) };
-    if (entry.product?.vendorStockStatus !== undefined) level.vendorStatus = entry.product.vendorStockStatus;
+    const { level, source } = levelFromProduct(sku, entry.product, entry.storedAt);
     return {
       level,
-      source: status === undefined ? "unsupported" : "product",
+      source,
       sequence: entry.sequence,
       storedAt: entry.storedAt,
       expiresAt: entry.expiresAt,
@@ -585,10 +591,7 @@ export function createStockCache(options: StockCacheOptions): StockCache {
         shared(key, () => productFlight(sku, false)),
         signal,
       );
-      const status = product?.stockStatus;
-      const level: StockLevel = { sku, status: status ?? "unknown", checkedAt: isoTime(now()) };
-      if (product?.vendorStockStatus !== undefined) level.vendorStatus = product.vendorStockStatus;
-      return { level, source: status === undefined ? "unsupported" : "product" };
+      return levelFromProduct(sku, product, now());
     } catch (error) {
       if (UnsupportedOperationError.isInstance(error)) return unsupported();
       throw error;

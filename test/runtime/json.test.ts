@@ -33,6 +33,29 @@ describe("parseJsonLossless", () => {
       }),
     );
   });
+  it("keeps long numbers exact wherever a value may start: top level, arrays, after whitespace", () => {
+    expect(parseJsonLossless("12345678901234567890")).toBe("12345678901234567890");
+    expect(parseJsonLossless(' [ 1, \n\t 12345678901234567890 ]')).toEqual([1, "12345678901234567890"]);
+    expect(parseJsonLossless('{"a" :\r\n -1234567890.1234567}')).toEqual({ a: "-1234567890.1234567" });
+    expect(parseJsonLossless('{"a":1.234567890123456e5}')).toEqual({ a: "1.234567890123456e5" });
+  });
+  it("keeps every integer beyond 15 digits exact, in any JSON around it", () => {
+    fc.assert(
+      fc.property(
+        fc.jsonValue({ maxDepth: 2 }),
+        fc.bigInt({ min: 10n ** 15n, max: 10n ** 30n }),
+        fc.boolean(),
+        fc.constantFrom("", " ", "\n  "),
+        (other, big, negative, space) => {
+          const digits = `${negative ? "-" : ""}${big}`;
+          const text = `{"other":${JSON.stringify(other)},"id":${space}${digits},"list":[${space}${digits}]}`;
+          const parsed = parseJsonLossless(text) as Record<string, unknown>;
+          expect(parsed.id).toBe(digits);
+          expect(parsed.list).toEqual([digits]);
+        },
+      ),
+    );
+  });
   it("returns undefined for broken JSON", () => {
     expect(tryParseJson('{"a":')).toBeUndefined();
     expect(tryParseJson("<html>")).toBeUndefined();

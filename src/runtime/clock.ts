@@ -37,14 +37,51 @@ export function formatDateTime(epochMs: number, offsetMinutes = 480): string {
 
 /** Parses `yyyy-MM-dd HH:mm:ss` in a fixed UTC offset to epoch milliseconds; `undefined` if malformed. */
 export function parseDateTime(text: string, offsetMinutes = 480): number | undefined {
-  const match = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/.exec(text.trim());
-  if (!match) return undefined;
-  const [, year, month, day, hour, minute, second] = match.map(Number) as number[];
-  const utc = Date.UTC(year!, month! - 1, day!, hour!, minute!, second!);
+  // Read by position rather than with a regular expression: suppliers stamp every callback and
+  // order answer with such a time, and this is several times cheaper.
+  const value = text.length === 19 ? text : text.trim();
+  if (value.length !== 19) return undefined;
+  const separator = value.charCodeAt(10);
+  if (
+    value.charCodeAt(4) !== 45 /* - */ ||
+    value.charCodeAt(7) !== 45 ||
+    (separator !== 32 /* space */ && separator !== 84) /* T */ ||
+    value.charCodeAt(13) !== 58 /* : */ ||
+    value.charCodeAt(16) !== 58
+  )
+    return undefined;
+  const year = digitsAt(value, 0, 4);
+  const month = digitsAt(value, 5, 2);
+  const day = digitsAt(value, 8, 2);
+  const hour = digitsAt(value, 11, 2);
+  const minute = digitsAt(value, 14, 2);
+  const second = digitsAt(value, 17, 2);
+  if ((year | month | day | hour | minute | second) < 0) return undefined;
+  const utc = Date.UTC(year, month - 1, day, hour, minute, second);
   return Number.isNaN(utc) ? undefined : utc - offsetMinutes * 60_000;
 }
 
+/** The decimal number written by `length` ASCII digits at `start`, or -1 if one is not a digit. */
+function digitsAt(text: string, start: number, length: number): number {
+  let value = 0;
+  for (let index = start; index < start + length; index++) {
+    const digit = text.charCodeAt(index) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+let lastEpochMs = Number.NaN;
+let lastIsoText = "";
+
 /** ISO 8601 text of an epoch time. */
 export function isoTime(epochMs: number): string {
-  return new Date(epochMs).toISOString();
+  // The last answer is kept: stamps come in runs of the same millisecond (every write of an
+  // order asks for "now"), and formatting a Date costs about half a microsecond.
+  if (epochMs !== lastEpochMs) {
+    lastIsoText = new Date(epochMs).toISOString();
+    lastEpochMs = epochMs;
+  }
+  return lastIsoText;
 }

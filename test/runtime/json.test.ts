@@ -35,7 +35,7 @@ describe("parseJsonLossless", () => {
   });
   it("keeps long numbers exact wherever a value may start: top level, arrays, after whitespace", () => {
     expect(parseJsonLossless("12345678901234567890")).toBe("12345678901234567890");
-    expect(parseJsonLossless(' [ 1, \n\t 12345678901234567890 ]')).toEqual([1, "12345678901234567890"]);
+    expect(parseJsonLossless(" [ 1, \n\t 12345678901234567890 ]")).toEqual([1, "12345678901234567890"]);
     expect(parseJsonLossless('{"a" :\r\n -1234567890.1234567}')).toEqual({ a: "-1234567890.1234567" });
     expect(parseJsonLossless('{"a":1.234567890123456e5}')).toEqual({ a: "1.234567890123456e5" });
   });

@@ -69,16 +69,19 @@ export const fuluOrderSchema = z.looseObject({
 });
 export type FuluOrder = z.infer<typeof fuluOrderSchema>;
 
-/** The callback fields (§1.7). All strings on the wire. */
-export const fuluCallbackSchema = z.looseObject({
-  order_id: optionalText,
-  charge_finish_time: optionalText,
-  customer_order_no: text,
-  order_status: text,
-  recharge_description: optionalText,
-  product_id: optionalText,
-  price: optionalText,
-  buy_num: optionalText,
-  operator_serial_number: optionalText,
-  sign: z.string(),
-});
+/**
+ * The callback fields (§1.7), as text: the callback reader turns numbers into text and drops
+ * null fields, so only presence is left to check. Unknown fields are kept and ignored.
+ */
+export interface FuluCallbackFields {
+  order_id?: string;
+  charge_finish_time?: string;
+  customer_order_no: string;
+  order_status: string;
+  recharge_description?: string;
+  product_id?: string;
+  price?: string;
+  buy_num?: string;
+  operator_serial_number?: string;
+  sign: string;
+}

@@ -322,6 +322,25 @@ describe("Fulu callbacks", () => {
     });
   });
 
+  it("reads numbers as text and null fields as absent", async () => {
+    const unsigned = { ...fields, order_id: 221130245957, price: null, buy_num: 1 };
+    const body = JSON.stringify({ ...unsigned, sign: fuluSign(JSON.stringify(unsigned), appSecret) });
+    const { update } = await adapter.verifyCallback!({ body, headers: {} }, context);
+    expect(update.supplierOrderId).toBe("221130245957");
+    expect(update.status).toBe("succeeded");
+    expect(update).not.toHaveProperty("cost");
+  });
+
+  it("refuses a verified callback without the order number or status as malformed", async () => {
+    for (const missing of ["customer_order_no", "order_status"] as const) {
+      const { [missing]: _left, ...rest } = fields;
+      const body = JSON.stringify({ ...rest, sign: fuluSign(JSON.stringify(rest), appSecret) });
+      await expect(adapter.verifyCallback!({ body, headers: {} }, context)).rejects.toBeInstanceOf(
+        MalformedPayloadError,
+      );
+    }
+  });
+
   it("verifies a form-encoded callback", async () => {
     const body = new URLSearchParams({ ...fields, sign }).toString();
     const { update } = await adapter.verifyCallback!(

@@ -8,6 +8,7 @@
  */
 
 import type { SupplierClient } from "../client/supplier-client.js";
+import { applyVerifiedUpdate, type VerifiedUpdateClient } from "../client/verified-update.js";
 import {
   type CallbackAck,
   type Clock,
@@ -211,7 +212,10 @@ export function createCallbackHandler(
           return { outcome: "awaiting_codes", ack: ackOf(client, true), supplier, merchantOrderId };
         }
       } else {
-        applied = await client.applyUpdate(update);
+        // The order was just read from the store, and the update is the adapter's own: kaquan's
+        // clients apply it without re-validating it (see applyVerifiedUpdate).
+        const verifiedPath = (client as Partial<VerifiedUpdateClient>)[applyVerifiedUpdate];
+        applied = verifiedPath ? await verifiedPath.call(client, update) : await client.applyUpdate(update);
       }
 
       // 5. Deliver the order's state once, whichever path learned it first.

@@ -31,6 +31,7 @@ import {
   type OrderRequest,
   type OrderRequestInput,
   OrderRequestSchema,
+  OrderStatusSchema,
   type OrderUpdate,
   OrderUpdateSchema,
   PriceAboveMaxCostError,
@@ -58,6 +59,7 @@ import {
   runWithRetries,
 } from "./retry-policy.js";
 import { createSupplierHealth, type SupplierHealth, type SupplierHealthOptions } from "./supplier-health.js";
+import { applyVerifiedUpdate, type VerifiedUpdateClient } from "./verified-update.js";
 
 export interface SupplierClientOptions {
   adapter: SupplierAdapter;
@@ -235,6 +237,10 @@ const orderIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Creates a client for one supplier. */
 export function createSupplierClient(options: SupplierClientOptions): SupplierClient {
+  return createClient(options);
+}
+
+function createClient(options: SupplierClientOptions): VerifiedUpdateClient {
   const adapter = options?.adapter;
   if (!adapter || typeof adapter.placeOrder !== "function" || typeof adapter.queryOrder !== "function") {
     throw new ConfigurationError(
@@ -1155,6 +1161,17 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
       return { order: record.order!, ...applied };
     },
 
+    async [applyVerifiedUpdate](update: OrderUpdate) {
+      // Only the fields the reducer and the store key on are checked here; the full schema
+      // (about a microsecond per callback) is the adapter's contract, checked by the conformance
+      // suite. Anything off takes the public path, whose error names the field.
+      if (!isKeyedUpdate(update)) return this.applyUpdate(update);
+      const { record, ...applied } = await saveUpdateDescribed(keyOf(update.merchantOrderId), update, {
+        resendable: false,
+      });
+      return { order: record.order!, ...applied };
+    },
+
     async getStoredOrder(merchantOrderId) {
       return (await store.get(keyOf(merchantOrderId)))?.order;
     },
@@ -1178,6 +1195,21 @@ export function createSupplierClient(options: SupplierClientOptions): SupplierCl
       if (ownsTransport) http.close?.();
     },
   };
+}
+
+const orderStatuses: ReadonlySet<unknown> = new Set(OrderStatusSchema.options);
+const updateSources: ReadonlySet<unknown> = new Set(OrderUpdateSchema.shape.source.options);
+
+/** Whether the fields the reducer and the store key on are well formed. */
+function isKeyedUpdate(update: OrderUpdate): boolean {
+  return (
+    typeof update === "object" &&
+    update !== null &&
+    typeof update.merchantOrderId === "string" &&
+    update.merchantOrderId.length > 0 &&
+    orderStatuses.has(update.status) &&
+    updateSources.has(update.source)
+  );
 }
 
 const operations: readonly ClientOperation[] = [

@@ -15,6 +15,7 @@ import {
   type OrderRequestInput,
   OrderRequestSchema,
   type OrderUpdate,
+  OrderUpdateSchema,
   ProductSchema,
   parseInput,
   type RawCallback,
@@ -224,6 +225,15 @@ const checks: Record<string, Check> = {
     assert(
       verified.update.merchantOrderId === merchantOrderId && verified.update.status === "succeeded",
       "a genuine callback did not verify to succeeded",
+    );
+    // The callback handler applies a verified update without the full schema check (a hot
+    // path); the adapter's updates must therefore match the contract, which is checked here.
+    const shape = OrderUpdateSchema.safeParse(verified.update);
+    assert(
+      shape.success,
+      `the verified update does not match OrderUpdateSchema: ${shape.error?.issues
+        .map((issue) => `${issue.path.join(".") || "(update)"}: ${issue.message}`)
+        .join("; ")}`,
     );
     const body = typeof genuine.body === "string" ? genuine.body : Buffer.from(genuine.body).toString("utf8");
     // Change one character of the order id, which every supplier's signature covers.

@@ -281,6 +281,32 @@ describe("callback pipeline with a timestamped and an unsigned supplier", () => 
     expect(seen).toEqual(["succeeded", "reversed"]);
   });
 
+  it("a verified update with a malformed keyed field is refused by name and applies nothing", async () => {
+    const fake = timestamped(true);
+    const fakeClient = createSupplierClient({ adapter: fake.adapter, retry: { maxAttempts: 1 } });
+    await fakeClient.placeOrder({ merchantOrderId: "T-1", kind: "direct", sku: "1001", account: "a" });
+    const seen: string[] = [];
+    const pipeline = createCallbackHandler({
+      clients: [fakeClient],
+      onEvent: (event) => void seen.push(event.status),
+    });
+    const badStatus = await send(pipeline, { status: "done" as OrderUpdate["status"] }, Date.now());
+    expect(badStatus.outcome).toBe("handler_failed");
+    expect(badStatus.error?.message).toMatch(/status/);
+    const badSource = await send(
+      pipeline,
+      { status: "succeeded", source: "rumour" as OrderUpdate["source"] },
+      Date.now(),
+    );
+    expect(badSource.outcome).toBe("handler_failed");
+    expect(badSource.error?.message).toMatch(/source/);
+    expect((await fakeClient.getStoredOrder("T-1"))?.status).toBe("processing");
+    expect(seen).toEqual([]);
+    // A well-formed one afterwards is applied once.
+    expect((await send(pipeline, { status: "succeeded" }, Date.now())).outcome).toBe("delivered");
+    expect(seen).toEqual(["succeeded"]);
+  });
+
   it("an unsigned callback is only a trigger: the supplier's own answer is applied", async () => {
     const fake = timestamped(false);
     const fakeClient = createSupplierClient({ adapter: fake.adapter, retry: { maxAttempts: 1 } });

@@ -42,6 +42,7 @@ import {
   type VerifiedCallback,
 } from "../../src/core/index.js";
 import { guardCardDelivery } from "../../src/runtime/card-delivery.js";
+import { utf8Text } from "../../src/runtime/charset.js";
 import { isoTime } from "../../src/runtime/clock.js";
 import { endpointOption } from "../../src/runtime/endpoint-option.js";
 import { parseRetryAfter } from "../../src/runtime/http-failures.js";
@@ -713,8 +714,7 @@ export function createBitrefillAdapter(options: BitrefillAdapterOptions): Bitref
       // Bitrefill webhooks carry no signature (§8). Only the invoice they name is read; its state
       // comes from a query (capabilities.callbacks = "refetch"), so a forged body can at most
       // trigger a query — never change an order, never deliver a code.
-      const raw =
-        typeof callback.body === "string" ? callback.body : Buffer.from(callback.body).toString("utf8");
+      const raw = utf8Text(callback.body);
       const parsed = unwrapBitrefill(tryParseJson(raw));
       if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
         throw new MalformedPayloadError("bitrefill webhook: the body is not an invoice", { supplier });

@@ -80,6 +80,7 @@ import {
   toMinorUnits,
   ValidationError,
 } from "../../src/core/index.js";
+import { utf8Text } from "../../src/runtime/charset.js";
 import { isoTime } from "../../src/runtime/clock.js";
 import { tryParseJson } from "../../src/runtime/json.js";
 import { lookup } from "../../src/runtime/table-lookup.js";
@@ -543,10 +544,7 @@ export function createChengquanAdapter(options: ChengquanAdapterOptions): Chengq
       callback: Parameters<NonNullable<SignedFormAdapter["verifyCallback"]>>[0],
       context: AdapterContext,
     ) {
-      const raw =
-        typeof callback?.body === "string"
-          ? callback.body
-          : Buffer.from(callback?.body ?? []).toString("utf8");
+      const raw = utf8Text(callback?.body ?? "");
       // Coupon callbacks name the merchant's number `user_order_no` [?]; both are signed alike.
       const coupon = !isEmpty(new URLSearchParams(raw).get("user_order_no"));
       return (coupon ? couponCallbacks.verifyCallback! : verifyCallback!)(callback, context);

@@ -40,6 +40,7 @@ import {
   type VerifiedCallback,
 } from "../../src/core/index.js";
 import { guardCardDelivery } from "../../src/runtime/card-delivery.js";
+import { utf8Text } from "../../src/runtime/charset.js";
 import { isoTime } from "../../src/runtime/clock.js";
 import { endpointOption } from "../../src/runtime/endpoint-option.js";
 import { tryParseJson } from "../../src/runtime/json.js";
@@ -798,8 +799,7 @@ export function createDtoneAdapter(options: DtoneAdapterOptions): DtoneAdapter {
       // DVS callbacks carry no signature (§3 [?]). Only the transaction they name is read; its
       // state comes from a query (capabilities.callbacks = "refetch"), so a forged body can at
       // most trigger a query — never change an order.
-      const raw =
-        typeof callback.body === "string" ? callback.body : Buffer.from(callback.body).toString("utf8");
+      const raw = utf8Text(callback.body);
       const parsed = tryParseJson(raw);
       const externalId =
         typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)

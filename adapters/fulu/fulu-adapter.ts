@@ -38,6 +38,7 @@ import {
   type VerifiedCallback,
 } from "../../src/core/index.js";
 import { guardCardDelivery } from "../../src/runtime/card-delivery.js";
+import { utf8Text } from "../../src/runtime/charset.js";
 import { formatDateTime, isoTime, parseDateTime } from "../../src/runtime/clock.js";
 import { unreadableResponseError } from "../../src/runtime/http-failures.js";
 import { parseJsonLossless, tryParseJson } from "../../src/runtime/json.js";
@@ -561,8 +562,7 @@ export function createFuluAdapter(options: FuluAdapterOptions): FuluAdapter {
     },
 
     async verifyCallback(callback: RawCallback) {
-      const raw =
-        typeof callback.body === "string" ? callback.body : Buffer.from(callback.body).toString("utf8");
+      const raw = utf8Text(callback.body);
       const fields = readCallbackFields(raw, callback.headers);
       if (!fields)
         throw new SignatureError(

@@ -30,6 +30,7 @@ import {
   UnsupportedOperationError,
   type VerifiedCallback,
 } from "../../src/core/index.js";
+import { utf8Text } from "../../src/runtime/charset.js";
 import { tryParseJson } from "../../src/runtime/json.js";
 import { TokenCache } from "../../src/runtime/token-cache.js";
 import type { VendorErrorMeaning, VendorErrorTable } from "../../src/runtime/vendor-errors.js";
@@ -310,7 +311,7 @@ export function createReloadlyAdapter(options: ReloadlyAdapterOptions): Reloadly
           { supplier },
         );
       }
-      const raw = typeof body === "string" ? body : Buffer.from(body).toString("utf8");
+      const raw = utf8Text(body);
       const check = verifyReloadlyWebhookSignature({
         rawBody: raw,
         headers: callback.headers ?? {},

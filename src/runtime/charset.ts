@@ -48,7 +48,17 @@ export function encodeText(text: string, charset: Charset): Buffer {
 
 /** Decodes bytes in the charset (invalid sequences become U+FFFD). */
 export function decodeText(bytes: Uint8Array, charset: Charset): string {
-  return charset === "utf-8" ? Buffer.from(bytes).toString("utf8") : new TextDecoder("gbk").decode(bytes);
+  return charset === "utf-8" ? utf8Text(bytes) : new TextDecoder("gbk").decode(bytes);
+}
+
+/**
+ * A raw body as UTF-8 text: a string as it is, bytes decoded in place (`Buffer.from(bytes)`
+ * copied every callback body before decoding it). Invalid sequences become U+FFFD.
+ */
+export function utf8Text(body: string | Uint8Array): string {
+  if (typeof body === "string") return body;
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return bytes.toString("utf8");
 }
 
 const unreserved = (byte: number) =>

@@ -645,9 +645,9 @@ function readCallbackFields(
   raw: string,
   headers: RawCallback["headers"],
 ): { parsed?: Record<string, unknown>; values: Record<string, string> } | undefined {
-  const type = header(headers, "content-type") ?? "";
   const trimmed = raw.trim();
-  if (trimmed.startsWith("{") || type.includes("json")) {
+  // The header is read only when the body does not show what it is.
+  if (trimmed.startsWith("{") || (header(headers, "content-type") ?? "").includes("json")) {
     const parsed = tryParseJson(trimmed);
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return undefined;
     // Every field as text: ids and amounts may come as numbers (§1.7), and a null field is an

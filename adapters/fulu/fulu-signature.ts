@@ -91,11 +91,13 @@ export function verifyParsedFuluSignedJson(
   appSecret: string,
   mode: FuluSignedJsonMode = "raw",
 ): boolean {
-  const { sign, ...rest } = parsed;
+  const sign = parsed.sign;
   if (typeof sign !== "string" || sign.length === 0) return false;
   const withoutSign = removeSignMember(raw, sign);
   if (withoutSign !== undefined && safeEqualHex(fuluSign(withoutSign, appSecret), sign)) return true;
-  return mode === "raw-or-canonical" && safeEqualHex(fuluSign(JSON.stringify(rest), appSecret), sign);
+  if (mode !== "raw-or-canonical") return false;
+  const { sign: _sign, ...rest } = parsed;
+  return safeEqualHex(fuluSign(JSON.stringify(rest), appSecret), sign);
 }
 
 const alphanumeric = /^[0-9A-Za-z]+$/;

@@ -82,6 +82,8 @@ export function createCallbackHandler(
   const logger = createRedactingLogger(options.logger, {
     secretValues: [...clients.values()].flatMap((client) => client.adapter.secretValues()),
   });
+  /** One context for every verification: adapters read it, never keep or change it. */
+  const verifyContext = { http: unusedTransport, clock, logger };
   const delivery =
     options.delivery ??
     createEventDelivery({
@@ -144,12 +146,12 @@ export function createCallbackHandler(
     let sentAtMs: number | undefined;
     try {
       const body = toRawBytes(input.body);
-      const verifyCallback = client.adapter.verifyCallback?.bind(client.adapter);
-      if (!verifyCallback)
+      const adapter = client.adapter;
+      if (!adapter.verifyCallback)
         throw new SignatureError(`${supplier} does not send callbacks kaquan can verify`, { supplier });
-      const verified = await verifyCallback(
+      const verified = await adapter.verifyCallback(
         { body, headers: plainHeaderRecord(input.headers) },
-        { http: unusedTransport, clock, logger },
+        verifyContext,
       );
       update = verified.update;
       sentAtMs = verified.sentAtMs;

@@ -61,12 +61,15 @@ export function createEventDelivery(options: EventDeliveryOptions): EventDeliver
         source,
         occurredAt: order.finishedAt ?? isoTime(clock.now()),
         order,
-        ...(order.supplierOrderId ? { supplierOrderId: order.supplierOrderId } : {}),
-        ...(previous && previous.status !== order.status ? { previousStatus: previous.status } : {}),
-        ...(order.vendorStatus ? { vendorStatus: order.vendorStatus } : {}),
       };
+      // Assigned, not spread in: each conditional spread allocated an object per event.
+      if (order.supplierOrderId) event.supplierOrderId = order.supplierOrderId;
+      if (previous && previous.status !== order.status) event.previousStatus = previous.status;
+      if (order.vendorStatus) event.vendorStatus = order.vendorStatus;
       try {
-        await options.onEvent(event);
+        const returned = options.onEvent(event);
+        // A synchronous onEvent is not awaited: that would cost a turn of the microtask queue.
+        if (isThenable(returned)) await returned;
       } catch (error) {
         await store.release(key);
         logger.warn(
@@ -79,4 +82,8 @@ export function createEventDelivery(options: EventDeliveryOptions): EventDeliver
       return { outcome: "delivered", event };
     },
   };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
 }

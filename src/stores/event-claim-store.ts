@@ -46,7 +46,13 @@ export class MemoryEventClaimStore implements EventClaimStore {
   }
 
   async complete(key: string, ttlMs: number): Promise<void> {
-    this.#entries.set(key, { state: "done", expiresAt: this.#now() + ttlMs });
+    const expiresAt = this.#now() + ttlMs;
+    const entry = this.#entries.get(key);
+    // The claim's own entry is updated in place (entries never leave this store).
+    if (entry) {
+      entry.state = "done";
+      entry.expiresAt = expiresAt;
+    } else this.#entries.set(key, { state: "done", expiresAt });
   }
 
   async release(key: string): Promise<void> {

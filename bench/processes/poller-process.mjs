@@ -34,6 +34,9 @@ async function run(options) {
         dispatchTimes[dispatched++] = performance.timeOrigin + performance.now();
       return transport.send(request, sendOptions);
     },
+    // Passed through, as a wrapping transport should: the client waits for it before its first
+    // rate-limit token.
+    ready: () => transport.ready(),
   };
   const client = createSupplierClient({
     adapter: createFuluAdapter({

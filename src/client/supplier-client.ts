@@ -257,6 +257,18 @@ function createClient(options: SupplierClientOptions): VerifiedUpdateClient {
     options.http && "send" in options.http
       ? options.http
       : createHttpTransport(options.http as HttpTransportOptions | undefined);
+  /** Whether the transport is known to be ready to send (see HttpTransport.ready). */
+  let transportReady = typeof http.ready !== "function";
+  let readying: Promise<void> | undefined;
+  /** Asks the transport once, on the first rate-limited request (not at creation: lazy stays lazy). */
+  const transportReadiness = (): Promise<void> =>
+    (readying ??= Promise.resolve()
+      .then(() => http.ready?.())
+      // A transport that cannot get ready says so when it sends (NotSentError).
+      .catch(ignoreError)
+      .then(() => {
+        transportReady = true;
+      }));
   const retry: ResolvedRetryOptions = resolveRetryOptions(options.retry);
   const concurrency = options.concurrency ?? 16;
   if (!Number.isInteger(concurrency) || concurrency < 1)
@@ -276,7 +288,12 @@ function createClient(options: SupplierClientOptions): VerifiedUpdateClient {
     wait: TokenWait = {},
   ): Promise<T> =>
     concurrencyLimit(async () => {
-      if (limiters.default || limiters[operation]) await acquireTokens(operation, wait);
+      if (limiters.default || limiters[operation]) {
+        // The transport first: a token taken while it loads would let the requests queued
+        // behind the load reach the supplier bunched, faster than the limit.
+        if (!transportReady) await transportReadiness();
+        await acquireTokens(operation, wait);
+      }
       if (!health) return run();
       const ticket = health.begin({
         gated: operation !== "queryOrder",
@@ -1196,6 +1213,8 @@ function createClient(options: SupplierClientOptions): VerifiedUpdateClient {
     },
   };
 }
+
+function ignoreError(): void {}
 
 const orderStatuses: ReadonlySet<unknown> = new Set(OrderStatusSchema.options);
 const updateSources: ReadonlySet<unknown> = new Set(OrderUpdateSchema.shape.source.options);

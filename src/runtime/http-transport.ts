@@ -78,7 +78,9 @@ function trackSocket(request: http.ClientRequest, state: SendState): void {
 }
 
 /** Creates the transport. Hold one per supplier client so its agent's sockets are reused. */
-export function createHttpTransport(given: HttpTransportOptions = {}): HttpTransport & { close(): void } {
+export function createHttpTransport(
+  given: HttpTransportOptions = {},
+): HttpTransport & { ready(): Promise<void>; close(): void } {
   // `null` (or another non-object) passes the default parameter; it must not become a TypeError.
   if (given === null || typeof given !== "object")
     throw new ConfigurationError(
@@ -192,6 +194,12 @@ export function createHttpTransport(given: HttpTransportOptions = {}): HttpTrans
 
   return {
     send,
+    async ready() {
+      await axiosInstance().catch(() => {
+        // A failed load is reported by `send` (NotSentError), which tries again.
+        instance = undefined;
+      });
+    },
     close() {
       if (!options.httpAgent) httpAgent.destroy();
       if (!options.httpsAgent) httpsAgent.destroy();

@@ -7,9 +7,27 @@
 
 /** Parses JSON, keeping long number literals as strings. Throws `SyntaxError` like `JSON.parse`. */
 export function parseJsonLossless(text: string): unknown {
-  // Most bodies hold no number token long enough to lose a digit; for them one regular
-  // expression scan replaces the token-by-token walk, which cost as much as the parse itself.
-  return JSON.parse(mayHoldLongNumber.test(text) ? quoteLongNumbers(text) : text);
+  const parsed: unknown = JSON.parse(text);
+  // A body without a single number (many suppliers send every field as a string) cannot have
+  // lost a digit; looking through the parsed values is cheaper than scanning the text. Otherwise
+  // one regular-expression scan decides whether the token-by-token walk is needed at all — it
+  // cost as much as the parse itself — and only then is the text parsed again.
+  if (!holdsNumber(parsed) || !mayHoldLongNumber.test(text)) return parsed;
+  return JSON.parse(quoteLongNumbers(text));
+}
+
+/** Whether any value in a parsed JSON document is a number. Iterative: depth cannot overflow. */
+function holdsNumber(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return typeof value === "number";
+  const pending: object[] = [value];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const values = Array.isArray(next) ? next : Object.values(next);
+    for (const item of values) {
+      if (typeof item === "number") return true;
+      if (typeof item === "object" && item !== null) pending.push(item);
+    }
+  }
+  return false;
 }
 
 /**

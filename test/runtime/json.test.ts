@@ -56,6 +56,16 @@ describe("parseJsonLossless", () => {
       ),
     );
   });
+  it("finds a long number however deep it is nested, and survives very deep nesting", () => {
+    const depth = 50_000;
+    const deep = `${"[".repeat(depth)}"x"${"]".repeat(depth)}`;
+    expect(() => parseJsonLossless(deep)).not.toThrow();
+    const nested = `{"a":[{"b":["text",{"c":[12345678901234567890]}]}],"d":"e"}`;
+    expect(parseJsonLossless(nested)).toEqual({
+      a: [{ b: ["text", { c: ["12345678901234567890"] }] }],
+      d: "e",
+    });
+  });
   it("returns undefined for broken JSON", () => {
     expect(tryParseJson('{"a":')).toBeUndefined();
     expect(tryParseJson("<html>")).toBeUndefined();

@@ -1,4 +1,4 @@
-import { createTokenBucket } from "kaquan";
+import { ConfigurationError, createTokenBucket } from "kaquan";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 beforeEach(() => {
@@ -73,5 +73,31 @@ describe("token bucket one-second window", () => {
       await vi.advanceTimersByTimeAsync(5);
     await Promise.all(waiting);
     expect(released.at(-1)! - started).toBeGreaterThanOrEqual(7_900);
+  });
+
+  it("keeps the window a margin longer than a second: no 1.2 s holds more than the rate at a 200 ms margin", async () => {
+    const bucket = createTokenBucket({ requestsPerSecond: 50, windowMarginMs: 200 }, () => Date.now());
+    const released: number[] = [];
+    const waiting = Array.from({ length: 300 }, () => bucket.acquire().then(() => released.push(Date.now())));
+    for (let step = 0; step < 20_000 && released.length < waiting.length; step++)
+      await vi.advanceTimersByTimeAsync(3);
+    await Promise.all(waiting);
+    expect(busiestWindow(released, 1200)).toBeLessThanOrEqual(50);
+    // The default margin is narrower: 1.2 s windows then hold more than 50.
+    const narrow = createTokenBucket({ requestsPerSecond: 50 }, () => Date.now());
+    const narrowReleased: number[] = [];
+    const narrowWaiting = Array.from({ length: 300 }, () =>
+      narrow.acquire().then(() => narrowReleased.push(Date.now())),
+    );
+    for (let step = 0; step < 20_000 && narrowReleased.length < narrowWaiting.length; step++)
+      await vi.advanceTimersByTimeAsync(3);
+    await Promise.all(narrowWaiting);
+    expect(busiestWindow(narrowReleased, 1200)).toBeGreaterThan(50);
+    expect(busiestWindow(narrowReleased, 1050)).toBeLessThanOrEqual(50);
+  });
+
+  it("refuses a margin that is negative or not a number", () => {
+    for (const windowMarginMs of [-1, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() => createTokenBucket({ requestsPerSecond: 5, windowMarginMs })).toThrow(ConfigurationError);
   });
 });

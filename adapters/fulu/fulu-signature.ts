@@ -93,8 +93,10 @@ export function verifyParsedFuluSignedJson(
 ): boolean {
   const sign = parsed.sign;
   if (typeof sign !== "string" || sign.length === 0) return false;
-  const withoutSign = removeSignMember(raw, sign);
-  if (withoutSign !== undefined && safeEqualHex(fuluSign(withoutSign, appSecret), sign)) return true;
+  // Hashed around the member's cut: no copy of the text without it is built.
+  const cut = signMemberCut(raw, sign);
+  if (cut !== undefined && safeEqualHex(hashSortedCharacters("md5", raw, appSecret, "hex", cut), sign))
+    return true;
   if (mode !== "raw-or-canonical") return false;
   const { sign: _sign, ...rest } = parsed;
   return safeEqualHex(fuluSign(JSON.stringify(rest), appSecret), sign);
@@ -103,7 +105,6 @@ export function verifyParsedFuluSignedJson(
 const alphanumeric = /^[0-9A-Za-z]+$/;
 /** Every `"sign":"…"` member whose value is letters and digits (a hex digest is). */
 const signMember = /"sign"\s*:\s*"([0-9A-Za-z]*)"/g;
-const leadingWhitespace = /^\s*/;
 
 /**
  * The raw JSON text with its first `"sign":"<sign>"` member (and one adjoining comma) cut out;
@@ -112,6 +113,15 @@ const leadingWhitespace = /^\s*/;
  * callback cost more than the signature itself).
  */
 export function removeSignMember(raw: string, sign: string): string | undefined {
+  const cut = signMemberCut(raw, sign);
+  return cut === undefined ? undefined : raw.slice(0, cut.from) + raw.slice(cut.to);
+}
+
+/**
+ * Where {@link removeSignMember} cuts: the text without the member is `raw` minus `[from, to)`.
+ * Verification hashes around the cut instead of building that text.
+ */
+export function signMemberCut(raw: string, sign: string): { from: number; to: number } | undefined {
   const value = alphanumeric.test(sign) ? sign : sign.replace(/[^0-9A-Za-z]/g, "");
   let start = raw.indexOf('"sign"');
   if (start === -1) return undefined;
@@ -126,11 +136,29 @@ export function removeSignMember(raw: string, sign: string): string | undefined 
     start = match.index;
     end = start + match[0].length;
   }
-  const before = raw.slice(0, start);
-  const after = raw.slice(end);
-  const afterSpace = leadingWhitespace.exec(after)![0].length;
-  if (after.charCodeAt(afterSpace) === 44 /* , */) return before + after.slice(afterSpace + 1);
-  const trimmedBefore = before.trimEnd();
-  if (trimmedBefore.endsWith(",")) return trimmedBefore.slice(0, -1) + after;
-  return before + after;
+  // One adjoining comma goes with the member: the one after it (and the space before that comma),
+  // or else the one before it (and the space after that comma).
+  let after = end;
+  while (after < raw.length && isWhitespace(raw.charCodeAt(after))) after += 1;
+  if (raw.charCodeAt(after) === 44 /* , */) return { from: start, to: after + 1 };
+  let before = start;
+  while (before > 0 && isWhitespace(raw.charCodeAt(before - 1))) before -= 1;
+  if (before > 0 && raw.charCodeAt(before - 1) === 44) return { from: before - 1, to: end };
+  return { from: start, to: end };
+}
+
+/** Whether a UTF-16 unit is white space as `\s` and `trimEnd` see it. */
+function isWhitespace(unit: number): boolean {
+  if (unit <= 32) return unit === 32 || (unit >= 9 && unit <= 13);
+  return (
+    unit === 0xa0 ||
+    unit === 0x1680 ||
+    (unit >= 0x2000 && unit <= 0x200a) ||
+    unit === 0x2028 ||
+    unit === 0x2029 ||
+    unit === 0x202f ||
+    unit === 0x205f ||
+    unit === 0x3000 ||
+    unit === 0xfeff
+  );
 }

@@ -121,8 +121,10 @@ export function hashSortedCharacters(
   text: string,
   suffix: string,
   encoding: Encoding = "hex",
+  /** A range of `text` left out, as if it had been cut from the text first. */
+  skip?: { from: number; to: number },
 ): string {
-  const counted = countCharacters(text);
+  const counted = countCharacters(text, skip);
   const tail = counted.others === undefined ? suffix : counted.others + suffix;
   const bytes = asciiBytes(counted, Buffer.byteLength(tail, "utf8"));
   if (tail.length > 0) bytes.write(tail, counted.ascii, "utf8");
@@ -143,13 +145,22 @@ interface CountedCharacters {
   others: string | undefined;
 }
 
-/** Counts the ASCII characters of `text` and sorts the rest (rare in what suppliers sign). */
-function countCharacters(text: string): CountedCharacters {
+/**
+ * Counts the ASCII characters of `text` (outside `skip`) and sorts the rest (rare in what
+ * suppliers sign). The range must not split a surrogate pair.
+ */
+function countCharacters(text: string, skip?: { from: number; to: number }): CountedCharacters {
   const counts = asciiCounts;
   counts.fill(0);
   let ascii = 0;
   let others: string[] | undefined;
+  const skipFrom = skip ? skip.from : text.length;
+  const skipTo = skip ? skip.to : text.length;
   for (let index = 0; index < text.length; index++) {
+    if (index === skipFrom) {
+      index = skipTo - 1;
+      continue;
+    }
     const unit = text.charCodeAt(index);
     if (unit < 128) {
       counts[unit]! += 1;

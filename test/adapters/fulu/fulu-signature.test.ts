@@ -1,8 +1,11 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decryptFuluCardField, encryptFuluCardField } from "../../../adapters/fulu/fulu-cards.js";
 import {
   buildFuluRequestBody,
   fuluSign,
+  removeSignMember,
+  signMemberCut,
   verifyFuluResponseSign,
   verifyFuluSignedJson,
 } from "../../../adapters/fulu/fulu-signature.js";
@@ -130,5 +133,78 @@ describe("Fulu signed JSON modes", () => {
     const body = `${compact.slice(0, -1)},"sign":"${fuluSign(compact, "f".repeat(32))}"}`;
     expect(verifyFuluSignedJson(body, appSecret)).toBe(false);
     expect(verifyFuluSignedJson(body, appSecret, "raw-or-canonical")).toBe(false);
+  });
+});
+
+describe("the sign member's cut", () => {
+  /** What removeSignMember did before it was computed as a cut: slices, a pattern, trimEnd. */
+  function reference(raw: string, sign: string): string | undefined {
+    const value = sign.replace(/[^0-9A-Za-z]/g, "");
+    const match = new RegExp(`"sign"\\s*:\\s*"${value}"`).exec(raw);
+    if (!match) return undefined;
+    const before = raw.slice(0, match.index);
+    const after = raw.slice(match.index + match[0].length);
+    const afterSpace = /^\s*/.exec(after)![0].length;
+    if (after.charAt(afterSpace) === ",") return before + after.slice(afterSpace + 1);
+    const trimmedBefore = before.trimEnd();
+    if (trimmedBefore.endsWith(",")) return trimmedBefore.slice(0, -1) + after;
+    return before + after;
+  }
+
+  const space = fc.constantFrom("", " ", "\n  ", "\t", "\u00a0", "\u3000", "\r\n");
+  const field = fc.tuple(fc.constantFrom("a", "order_status", "price", "名称"), fc.string({ maxLength: 8 }));
+  const body = fc
+    .tuple(fc.array(field, { maxLength: 4 }), fc.array(field, { maxLength: 4 }), space, space, space, space)
+    .map(([head, tail, s1, s2, s3, s4]) => {
+      const member = (key: string, value: string) =>
+        `${JSON.stringify(key)}${s1}:${s2}${JSON.stringify(value)}`;
+      const sign = "0123abcdef0123abcdef0123abcdef01";
+      const members = [
+        ...head.map(([key, value]) => member(key, value)),
+        `"sign"${s3}:${s4}"${sign}"`,
+        ...tail.map(([key, value]) => member(key, value)),
+      ];
+      return { raw: `{${s1}${members.join(`${s2},${s3}`)}${s4}}`, sign };
+    });
+
+  it("cuts exactly what the slicing reference removes, in every spacing", () => {
+    fc.assert(
+      fc.property(body, ({ raw, sign }) => {
+        const expected = reference(raw, sign);
+        expect(removeSignMember(raw, sign)).toBe(expected);
+        const cut = signMemberCut(raw, sign);
+        expect(cut === undefined ? undefined : raw.slice(0, cut.from) + raw.slice(cut.to)).toBe(expected);
+      }),
+    );
+  });
+
+  it("verification hashed around the cut accepts what was signed over the cut text", () => {
+    // JSON white space only, so that every body parses.
+    const jsonSpace = fc.constantFrom("", " ", "\n  ", "\t", "\r\n");
+    const jsonBody = fc
+      .tuple(
+        fc.array(field, { maxLength: 4 }),
+        fc.array(field, { maxLength: 4 }),
+        jsonSpace,
+        jsonSpace,
+        jsonSpace,
+      )
+      .map(([head, tail, s1, s2, s3]) => {
+        const members = [
+          ...head.map(([key, value]) => `${JSON.stringify(key)}${s1}:${JSON.stringify(value)}`),
+          `"sign"${s2}:${s3}"SIGN"`,
+          ...tail.map(([key, value]) => `${JSON.stringify(key)}:${s2}${JSON.stringify(value)}`),
+        ];
+        return `{${s1}${members.join(`${s3},${s2}`)}${s3}}`;
+      });
+    fc.assert(
+      fc.property(jsonBody, (template) => {
+        const placeholder = "f".repeat(32);
+        const unsigned = reference(template.replace("SIGN", placeholder), placeholder)!;
+        const signed = template.replace("SIGN", fuluSign(unsigned, appSecret));
+        expect(verifyFuluSignedJson(signed, appSecret)).toBe(true);
+        expect(verifyFuluSignedJson(signed, "0".repeat(32))).toBe(false);
+      }),
+    );
   });
 });

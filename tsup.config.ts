@@ -3,6 +3,7 @@ import { defineConfig, type Options } from "tsup";
 // One entry per public subpath export (package.json "exports").
 const entry = {
   index: "src/index.ts",
+  "callbacks/index": "src/callbacks/index.ts",
   "adapters/fulu/index": "adapters/fulu/index.ts",
   "adapters/juhe/index": "adapters/juhe/index.ts",
   "adapters/ofpay/index": "adapters/ofpay/index.ts",

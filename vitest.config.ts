@@ -18,6 +18,7 @@ export default defineConfig({
       { find: /^kaquan\/adapters\/bitrefill$/, replacement: from("./adapters/bitrefill/index.ts") },
       { find: /^kaquan\/testing$/, replacement: from("./src/testing/index.ts") },
       { find: /^kaquan\/redis$/, replacement: from("./src/redis/index.ts") },
+      { find: /^kaquan\/callbacks$/, replacement: from("./src/callbacks/index.ts") },
       { find: /^kaquan\/routing$/, replacement: from("./src/routing/index.ts") },
       { find: /^kaquan\/adapter-kit$/, replacement: from("./src/adapter-kit/index.ts") },
       { find: /^kaquan$/, replacement: from("./src/index.ts") },

@@ -14,8 +14,9 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { aesEncryptBase64, createCallbackHandler, createSupplierClient, md5Hex } from "kaquan";
-import { defineSignedFormAdapter, type SignedFormAdapterSpec } from "kaquan/adapter-kit";
+import { createSupplierClient, md5Hex } from "kaquan";
+import { aesEncryptBase64, defineSignedFormAdapter, type SignedFormAdapterSpec } from "kaquan/adapter-kit";
+import { createCallbackHandler } from "kaquan/callbacks";
 
 /** The whole protocol, as data. */
 export const xingyunSpec: SignedFormAdapterSpec = {

@@ -52,7 +52,7 @@ try {
   writeFileSync(
     join(scratch, "smoke.cjs"),
     `(async () => {${scenario(
-      'const kaquan = require("kaquan"); const fulu = require("kaquan/adapters/fulu"); const testing = require("kaquan/testing"); if (typeof require("kaquan/routing").createSupplierRouter !== "function" || typeof require("kaquan/adapter-kit").defineSignedFormAdapter !== "function") throw new Error("kaquan/routing or kaquan/adapter-kit is missing");',
+      'const kaquan = require("kaquan"); const fulu = require("kaquan/adapters/fulu"); const testing = require("kaquan/testing"); if (typeof require("kaquan/callbacks").createCallbackHandler !== "function" || typeof require("kaquan/routing").createSupplierRouter !== "function" || typeof require("kaquan/adapter-kit").defineSignedFormAdapter !== "function") throw new Error("kaquan/callbacks, kaquan/routing or kaquan/adapter-kit is missing"); if ("createCallbackHandler" in kaquan) throw new Error("the root entry still exports the callback pipeline");',
     )}
 console.log("require(): ok");
 })().catch((error) => { console.error(error); process.exit(1); });`,
@@ -60,7 +60,7 @@ console.log("require(): ok");
   writeFileSync(
     join(scratch, "smoke.mjs"),
     `${scenario(
-      'import * as kaquan from "kaquan"; import * as fulu from "kaquan/adapters/fulu"; import * as testing from "kaquan/testing"; import { createSupplierRouter } from "kaquan/routing"; import { defineSignedFormAdapter } from "kaquan/adapter-kit"; if (typeof createSupplierRouter !== "function" || typeof defineSignedFormAdapter !== "function") throw new Error("kaquan/routing or kaquan/adapter-kit is missing");',
+      'import * as kaquan from "kaquan"; import * as fulu from "kaquan/adapters/fulu"; import * as testing from "kaquan/testing"; import { createCallbackHandler } from "kaquan/callbacks"; import { createSupplierRouter } from "kaquan/routing"; import { defineSignedFormAdapter } from "kaquan/adapter-kit"; if (typeof createCallbackHandler !== "function" || typeof createSupplierRouter !== "function" || typeof defineSignedFormAdapter !== "function") throw new Error("kaquan/callbacks, kaquan/routing or kaquan/adapter-kit is missing"); if ("createCallbackHandler" in kaquan) throw new Error("the root entry still exports the callback pipeline");',
     )}
 // An error from the CJS copy is recognised by the ESM copy's isInstance (two copies, one brand).
 import { createRequire } from "node:module";
@@ -76,17 +76,21 @@ console.log("import: ok");`,
     `import { createSupplierClient, type OrderResult, type Money } from "kaquan";
 import { createFuluAdapter } from "kaquan/adapters/fulu";
 import { createFuluSimulator } from "kaquan/testing";
+import { type CallbackHandler, createCallbackHandler } from "kaquan/callbacks";
 const simulator = createFuluSimulator();
 const client = createSupplierClient({ adapter: createFuluAdapter({ appKey: "k", appSecret: "0a091b3aa4324435aab703142518a8f7", endpoint: simulator.url }) });
 const cost: Money = { amount: "1.00", currency: "CNY" };
 export const pending: Promise<OrderResult> = client.placeOrder({ merchantOrderId: "T-1", kind: "card", sku: "1", maxCost: cost });
+export const callbacks: CallbackHandler = createCallbackHandler({ clients: [client], onEvent: async () => {} });
 `,
   );
   writeFileSync(
     join(scratch, "consumer.cts"),
     `import kaquan = require("kaquan");
 import fulu = require("kaquan/adapters/fulu");
+import callbacks = require("kaquan/callbacks");
 export const client: kaquan.SupplierClient = kaquan.createSupplierClient({ adapter: fulu.createFuluAdapter({ appKey: "k", appSecret: "0a091b3aa4324435aab703142518a8f7" }) });
+export const handler: callbacks.CallbackHandler = callbacks.createCallbackHandler({ clients: [client], onEvent: async () => {} });
 `,
   );
 

@@ -11,8 +11,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createCallbackHandler, createSupplierClient, nodeCallbackListener } from "kaquan";
+import { createSupplierClient } from "kaquan";
 import { createFuluAdapter } from "kaquan/adapters/fulu";
+import { createCallbackHandler, nodeCallbackListener } from "kaquan/callbacks";
 import { FULU_SIMULATOR_APP_KEY, FULU_SIMULATOR_APP_SECRET } from "kaquan/testing";
 import type { Benchmark, BenchmarkContext, BenchmarkReport } from "../support/benchmark.js";
 import { formatCount, formatMicroseconds, formatMilliseconds, formatRatio } from "../support/format.js";

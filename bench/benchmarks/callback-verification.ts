@@ -16,9 +16,6 @@
  */
 import { randomUUID } from "node:crypto";
 import {
-  type CallbackHandler,
-  type CallbackHeaders,
-  createCallbackHandler,
   createSupplierClient,
   type HttpRequest,
   type HttpResponse,
@@ -27,12 +24,13 @@ import {
   md5Hex,
   type ProductKind,
   type SupplierAdapter,
-  sortCharacters,
   systemClock,
 } from "kaquan";
+import { sortCharacters } from "kaquan/adapter-kit";
 import { createFuluAdapter, fuluSign } from "kaquan/adapters/fulu";
 import { createJuheAdapter } from "kaquan/adapters/juhe";
 import { createReloadlyAdapter } from "kaquan/adapters/reloadly";
+import { type CallbackHandler, type CallbackHeaders, createCallbackHandler } from "kaquan/callbacks";
 import { FULU_SIMULATOR_APP_KEY, FULU_SIMULATOR_APP_SECRET, signCallback } from "kaquan/testing";
 import type { Benchmark, BenchmarkContext, BenchmarkReport } from "../support/benchmark.js";
 import { formatCount, formatMicroseconds, formatRatio } from "../support/format.js";

@@ -11,7 +11,8 @@
  */
 import http from "node:http";
 import axios from "axios";
-import { createSupplierClient, formatDateTime } from "kaquan";
+import { createSupplierClient } from "kaquan";
+import { formatDateTime } from "kaquan/adapter-kit";
 import { buildFuluRequestBody, createFuluAdapter } from "kaquan/adapters/fulu";
 import type { Benchmark, BenchmarkContext, BenchmarkReport } from "../support/benchmark.js";
 import { type ClosedLoopResult, runClosedLoop } from "../support/closed-loop.js";

@@ -56,11 +56,12 @@ type ColdLoad = keyof typeof coldLoads;
 /** What a merchant's process does at start-up: import, create a client and a callback handler. */
 const typicalStartup = (load: (specifier: string) => string) => `
 const kaquan = ${load("kaquan")};
+const callbacks = ${load("kaquan/callbacks")};
 const fulu = ${load("kaquan/adapters/fulu")};
 const client = kaquan.createSupplierClient({
   adapter: fulu.createFuluAdapter({ appKey: "startup", appSecret: "0".repeat(32), endpoint: "http://127.0.0.1:9/" }),
 });
-kaquan.createCallbackHandler({ clients: [client], onEvent() {} });
+callbacks.createCallbackHandler({ clients: [client], onEvent() {} });
 client.close();`;
 
 /** Appends every module URL the ESM loader resolves to the file named by the environment. */

@@ -9,7 +9,7 @@
  * - `requestTimes` `{ method }` → the arrival time (epoch ms) of every request for that method.
  */
 import http from "node:http";
-import { formatDateTime } from "kaquan";
+import { formatDateTime } from "kaquan/adapter-kit";
 import { buildFuluRequestBody } from "kaquan/adapters/fulu";
 import { createFuluSimulator, type FuluSimulator } from "kaquan/testing";
 import { serveWorkerCommands } from "../support/worker-process.js";

@@ -11,8 +11,9 @@
  * order query left for the transport (where the client's rate limit applies; the simulator's
  * arrival times add the loopback and its own event loop's delays).
  */
-import { createHttpTransport, createStatusPoller, createSupplierClient, isFinal } from "kaquan";
+import { createHttpTransport, createSupplierClient, isFinal } from "kaquan";
 import { createFuluAdapter } from "kaquan/adapters/fulu";
+import { createStatusPoller } from "kaquan/callbacks";
 
 async function run(options) {
   let peakRss = process.memoryUsage.rss();

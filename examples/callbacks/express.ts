@@ -8,7 +8,7 @@
  * `req.body` after `express.raw()` / `express.text()`.
  */
 import express from "express";
-import { createCallbackHandler, expressCallbackHandler } from "kaquan";
+import { createCallbackHandler, expressCallbackHandler } from "kaquan/callbacks";
 import {
   CALLBACK_PATH,
   closeServer,

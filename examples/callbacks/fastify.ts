@@ -7,7 +7,7 @@
  * keeps every content type as raw bytes; the rest of the app keeps Fastify's JSON parser.
  */
 import Fastify from "fastify";
-import { createCallbackHandler, fastifyCallbackRoute } from "kaquan";
+import { createCallbackHandler, fastifyCallbackRoute } from "kaquan/callbacks";
 import {
   CALLBACK_PATH,
   closeServer,

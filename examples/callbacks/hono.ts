@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Hono } from "hono";
-import { createCallbackHandler, fetchCallbackHandler } from "kaquan";
+import { createCallbackHandler, fetchCallbackHandler } from "kaquan/callbacks";
 import {
   CALLBACK_PATH,
   closeServer,

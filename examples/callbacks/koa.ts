@@ -7,7 +7,7 @@
  * request stream. Behind `koa-bodyparser` it uses `ctx.request.rawBody` instead.
  */
 
-import { createCallbackHandler, koaCallbackMiddleware } from "kaquan";
+import { createCallbackHandler, koaCallbackMiddleware } from "kaquan/callbacks";
 import Koa from "koa";
 import {
   CALLBACK_PATH,

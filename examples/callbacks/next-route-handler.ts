@@ -7,7 +7,7 @@
  * once, as bytes (never `await request.json()` first):
  *
  *   // app/callbacks/fulu/route.ts
- *   import { fetchCallbackHandler } from "kaquan";
+ *   import { fetchCallbackHandler } from "kaquan/callbacks";
  *   import { callbackHandler } from "@/lib/suppliers"; // createCallbackHandler({ clients, onEvent })
  *
  *   export const runtime = "nodejs";
@@ -16,7 +16,7 @@
  * Here a tiny node:http server stands in for Next.js: it turns each request into a `new Request(…)`
  * and calls `POST` with it, as Next.js does.
  */
-import { createCallbackHandler, fetchCallbackHandler } from "kaquan";
+import { createCallbackHandler, fetchCallbackHandler } from "kaquan/callbacks";
 import {
   closeServer,
   firstFinalEvent,

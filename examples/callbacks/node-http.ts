@@ -6,7 +6,7 @@
  * `nodeCallbackListener` reads the raw request stream (the signature is checked over those bytes),
  * runs the pipeline and writes Fulu's exact acknowledgement (`200 success`).
  */
-import { createCallbackHandler, nodeCallbackListener } from "kaquan";
+import { createCallbackHandler, nodeCallbackListener } from "kaquan/callbacks";
 import {
   closeServer,
   firstFinalEvent,

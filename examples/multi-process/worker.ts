@@ -20,15 +20,9 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import {
-  createCallbackHandler,
-  createStatusPoller,
-  createSupplierClient,
-  isKaquanError,
-  nodeCallbackListener,
-  type StatusEvent,
-} from "kaquan";
+import { createSupplierClient, isKaquanError, type StatusEvent } from "kaquan";
 import { createFuluAdapter } from "kaquan/adapters/fulu";
+import { createCallbackHandler, createStatusPoller, nodeCallbackListener } from "kaquan/callbacks";
 import { createRedisStores, syncSupplierHealth } from "kaquan/redis";
 import pLimit from "p-limit";
 import {

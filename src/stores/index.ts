@@ -1,5 +1,5 @@
-export * from "./event-claim-store.js";
+// The stores the supplier client needs. The delivery-claim and poll-lease stores are exported by
+// `kaquan/callbacks` and the route store by `kaquan/routing`, next to the only code that uses them,
+// so a merchant that only places orders never loads them.
 export * from "./idempotency-store.js";
 export * from "./memory-store.js";
-export * from "./poll-lease-store.js";
-export * from "./route-store.js";

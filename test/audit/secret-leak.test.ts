@@ -13,7 +13,6 @@
  * something.
  */
 import {
-  createCallbackHandler,
   createHttpTransport,
   createSupplierClient,
   type KaquanError,
@@ -24,6 +23,7 @@ import {
   type SupplierClient,
 } from "kaquan";
 import { defineSignedFormAdapter } from "kaquan/adapter-kit";
+import { createCallbackHandler } from "kaquan/callbacks";
 import { describe, expect, it } from "vitest";
 import { startXingyunStandIn, xingyunSpec } from "../../examples/signed-form-platform.js";
 import { adapterTargets, freshOrderId, type RunningTarget } from "../fuzz/adapter-targets.js";

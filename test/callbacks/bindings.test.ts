@@ -17,9 +17,6 @@ import express from "express";
 import Fastify from "fastify";
 import { Hono } from "hono";
 import {
-  type CallbackHandler,
-  type CallbackResult,
-  createCallbackHandler,
   createSupplierClient,
   RawBodyRequiredError,
   SignatureError,
@@ -27,6 +24,7 @@ import {
   type SupplierClient,
 } from "kaquan";
 import { createFuluAdapter } from "kaquan/adapters/fulu";
+import { type CallbackHandler, type CallbackResult, createCallbackHandler } from "kaquan/callbacks";
 import { createFuluSimulator, type FuluSignedCallback, type FuluSimulator } from "kaquan/testing";
 import Koa from "koa";
 import { afterEach, describe, expect, it } from "vitest";

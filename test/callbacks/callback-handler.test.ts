@@ -1,5 +1,4 @@
 import {
-  createCallbackHandler,
   createSupplierClient,
   hmac,
   type OrderUpdate,
@@ -9,6 +8,7 @@ import {
   safeEqual,
 } from "kaquan";
 import { createFuluAdapter } from "kaquan/adapters/fulu";
+import { createCallbackHandler } from "kaquan/callbacks";
 import { createFuluSimulator, type FuluSimulator } from "kaquan/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createFakeAdapter } from "../client/fake-adapter.js";

@@ -1,4 +1,5 @@
-import { ConfigurationError, createStatusPoller, type Order, type SupplierClient } from "kaquan";
+import { ConfigurationError, type Order, type SupplierClient } from "kaquan";
+import { createStatusPoller } from "kaquan/callbacks";
 import { describe, expect, it } from "vitest";
 
 /** A client whose queries wait until the test lets them answer, counting how many run at once. */

@@ -1,8 +1,5 @@
 import {
-  createCallbackHandler,
-  createStatusPoller,
   createSupplierClient,
-  MemoryEventClaimStore,
   MemoryIdempotencyStore,
   type Order,
   type RateLimiter,
@@ -10,6 +7,7 @@ import {
   type SupplierClient,
 } from "kaquan";
 import { createFuluAdapter } from "kaquan/adapters/fulu";
+import { createCallbackHandler, createStatusPoller, MemoryEventClaimStore } from "kaquan/callbacks";
 import { createFuluSimulator, type FuluSimulator } from "kaquan/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 

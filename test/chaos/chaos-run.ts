@@ -14,31 +14,33 @@
 import { setMaxListeners } from "node:events";
 import { inspect } from "node:util";
 import {
-  type CallbackHandler,
-  createCallbackHandler,
   createHttpTransport,
-  createStatusPoller,
   createSupplierClient,
-  type EventClaimStore,
   type HttpRequest,
   type IdempotencyStore,
   isFinal,
   KaquanError,
-  MemoryEventClaimStore,
   MemoryIdempotencyStore,
-  MemoryRouteStore,
-  nodeCallbackListener,
   type Order,
   type OrderRequestInput,
   type OrderStatus,
-  type RouteStore,
-  type StatusPoller,
   type SupplierClient,
 } from "kaquan";
 import {
+  type CallbackHandler,
+  createCallbackHandler,
+  createStatusPoller,
+  type EventClaimStore,
+  MemoryEventClaimStore,
+  nodeCallbackListener,
+  type StatusPoller,
+} from "kaquan/callbacks";
+import {
   createSupplierRouter,
+  MemoryRouteStore,
   type RoutedOrderRequestInput,
   type RouteInput,
+  type RouteStore,
   type SupplierRouter,
 } from "kaquan/routing";
 import {

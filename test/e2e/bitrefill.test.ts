@@ -1,14 +1,13 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
-  createCallbackHandler,
   createSupplierClient,
   InsufficientBalanceError,
-  nodeCallbackListener,
   type StatusEvent,
   type SupplierClient,
 } from "kaquan";
 import { type BitrefillAdapterOptions, createBitrefillAdapter } from "kaquan/adapters/bitrefill";
+import { createCallbackHandler, nodeCallbackListener } from "kaquan/callbacks";
 import {
   type BitrefillSimulator,
   type BitrefillSimulatorOptions,

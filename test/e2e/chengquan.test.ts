@@ -3,14 +3,12 @@ import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import fc from "fast-check";
 import {
-  createCallbackHandler,
   createHttpTransport,
   createSupplierClient,
   DeadlineExceededError,
   InsufficientBalanceError,
   InvalidAccountError,
   MemoryIdempotencyStore,
-  nodeCallbackListener,
   OutOfStockError,
   SignatureError,
   type StatusEvent,
@@ -18,6 +16,7 @@ import {
   silentLogger,
 } from "kaquan";
 import { createChengquanAdapter } from "kaquan/adapters/chengquan";
+import { createCallbackHandler, nodeCallbackListener } from "kaquan/callbacks";
 import {
   type ChengquanSimulator,
   type ChengquanSimulatorFault,

@@ -2,18 +2,17 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import {
-  createCallbackHandler,
   createHttpTransport,
   createSupplierClient,
   InsufficientBalanceError,
   InvalidAccountError,
   MemoryIdempotencyStore,
-  nodeCallbackListener,
   type StatusEvent,
   type SupplierClient,
   silentLogger,
 } from "kaquan";
 import { createDtoneAdapter, type DtoneAdapterOptions } from "kaquan/adapters/dtone";
+import { createCallbackHandler, nodeCallbackListener } from "kaquan/callbacks";
 import { createDtoneSimulator, type DtoneSimulator, type DtoneSimulatorOptions } from "kaquan/testing";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";

@@ -1,5 +1,4 @@
 import {
-  createCallbackHandler,
   createHttpTransport,
   createSupplierClient,
   MemoryIdempotencyStore,
@@ -10,6 +9,7 @@ import {
   ValidationError,
 } from "kaquan";
 import { createJuheAdapter } from "kaquan/adapters/juhe";
+import { createCallbackHandler } from "kaquan/callbacks";
 import { createJuheSimulator, type JuheSimulator, runAdapterConformance } from "kaquan/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 

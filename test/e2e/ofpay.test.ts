@@ -2,19 +2,18 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import {
-  createCallbackHandler,
   createHttpTransport,
   createSupplierClient,
   InsufficientBalanceError,
   InvalidAccountError,
   MemoryIdempotencyStore,
   md5Hex,
-  nodeCallbackListener,
   type StatusEvent,
   type SupplierClient,
   silentLogger,
 } from "kaquan";
 import { createOfpayAdapter, type OfpayAdapterOptions } from "kaquan/adapters/ofpay";
+import { createCallbackHandler, nodeCallbackListener } from "kaquan/callbacks";
 import { createOfpaySimulator, type OfpaySimulator, runAdapterConformance } from "kaquan/testing";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";

@@ -2,11 +2,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import {
-  createCallbackHandler,
   createSupplierClient,
   InsufficientBalanceError,
   MemoryIdempotencyStore,
-  nodeCallbackListener,
   RateLimitError,
   type StatusEvent,
   type SupplierClient,
@@ -17,6 +15,7 @@ import {
   type ReloadlyAdapterOptions,
   type ReloadlyProduct,
 } from "kaquan/adapters/reloadly";
+import { createCallbackHandler, nodeCallbackListener } from "kaquan/callbacks";
 import { createReloadlySimulator, type ReloadlySimulator } from "kaquan/testing";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";

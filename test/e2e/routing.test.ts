@@ -7,17 +7,16 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
-  createCallbackHandler,
   createHttpTransport,
   createSupplierHealth,
   type HttpTransport,
   KaquanError,
   NoSupplierAvailableError,
-  nodeCallbackListener,
-  type RouteAttempt,
 } from "kaquan";
+import { createCallbackHandler, nodeCallbackListener } from "kaquan/callbacks";
 import {
   createSupplierRouter,
+  type RouteAttempt,
   type RoutedOrder,
   type RouterSupplier,
   type SupplierRouter,

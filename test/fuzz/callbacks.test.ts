@@ -12,7 +12,6 @@
  */
 import fc from "fast-check";
 import {
-  createCallbackHandler,
   createSupplierClient,
   KaquanError,
   MemoryIdempotencyStore,
@@ -24,6 +23,7 @@ import {
   type SupplierAdapter,
   systemClock,
 } from "kaquan";
+import { createCallbackHandler } from "kaquan/callbacks";
 import { describe, expect, it } from "vitest";
 import { adapterTargets, type CallbackFixture, type RunningTarget } from "./adapter-targets.js";
 import { bodyText, callbackMutation, lookalikeCallback, mutateCallback } from "./callback-mutations.js";

@@ -14,11 +14,11 @@ import {
   money,
   multiplyMoney,
   parseDecimal,
-  parseJsonLossless,
   subtractMoney,
   toMinorUnits,
   ValidationError,
 } from "kaquan";
+import { parseJsonLossless } from "kaquan/adapter-kit";
 import { dingDecimal, dingMoney, dingSendValue, serializeDingJson } from "kaquan/adapters/ding";
 import { dtoneDecimal, dtoneMoney, serializeDtoneJson } from "kaquan/adapters/dtone";
 import { describe, expect, it } from "vitest";

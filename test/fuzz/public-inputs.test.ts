@@ -10,12 +10,9 @@
 import fc from "fast-check";
 import {
   ConfigurationError,
-  createCallbackHandler,
   createHttpTransport,
-  createStatusPoller,
   createSupplierClient,
   KaquanError,
-  MemoryEventClaimStore,
   NotSentError,
   OrderRequestSchema,
   type SupplierAdapter,
@@ -31,6 +28,7 @@ import { createJuheAdapter } from "kaquan/adapters/juhe";
 import { createOfpayAdapter } from "kaquan/adapters/ofpay";
 import { createReloadlyAdapter } from "kaquan/adapters/reloadly";
 import { createTangoAdapter } from "kaquan/adapters/tango";
+import { createCallbackHandler, createStatusPoller, MemoryEventClaimStore } from "kaquan/callbacks";
 import { describe, expect, it } from "vitest";
 import { createSupplierRouter } from "../../src/routing/index.js";
 import { describeError, fuzzParameters, outcomeOf, quietLogger, scriptedTransport } from "./fuzz-kit.js";

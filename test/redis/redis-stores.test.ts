@@ -4,7 +4,6 @@ import { inspect } from "node:util";
 import { Redis } from "ioredis";
 import {
   ConfigurationError,
-  createStatusPoller,
   createSupplierClient,
   createSupplierHealth,
   type OrderRecord,
@@ -13,6 +12,7 @@ import {
   secret,
 } from "kaquan";
 import { createFuluAdapter } from "kaquan/adapters/fulu";
+import { createStatusPoller } from "kaquan/callbacks";
 import {
   createRedisRateLimiter,
   createRedisStores,

@@ -7,14 +7,9 @@
  */
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import {
-  type CallbackHandler,
-  type CallbackInput,
-  ConfigurationError,
-  createCallbackHandler,
-  createSupplierClient,
-} from "kaquan";
+import { ConfigurationError, createSupplierClient } from "kaquan";
 import { createFuluAdapter } from "kaquan/adapters/fulu";
+import { type CallbackHandler, type CallbackInput, createCallbackHandler } from "kaquan/callbacks";
 import { afterEach, describe, expect, it } from "vitest";
 import { fetchCallbackHandler, nodeCallbackListener } from "../../src/callbacks/bindings/index.js";
 

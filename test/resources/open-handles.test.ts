@@ -4,8 +4,9 @@
  * `process.getActiveResourcesInfo()` before and after, counted by kind (the test runner's own
  * handles are in both snapshots and cancel out).
  */
-import { createCallbackHandler, createHttpTransport, createStatusPoller, createSupplierClient } from "kaquan";
+import { createHttpTransport, createSupplierClient } from "kaquan";
 import { createFuluAdapter } from "kaquan/adapters/fulu";
+import { createCallbackHandler, createStatusPoller } from "kaquan/callbacks";
 import { createFuluSimulator } from "kaquan/testing";
 import { describe, expect, it } from "vitest";
 

@@ -3,7 +3,7 @@
  * expire by their lease or TTL on the store's clock, so a crashed holder never strands a state and
  * a delivered state is forgotten after its TTL. Driven by an injected clock, never by sleeping.
  */
-import { MemoryEventClaimStore } from "kaquan";
+import { MemoryEventClaimStore } from "kaquan/callbacks";
 import { describe, expect, it } from "vitest";
 
 function clockAt(start: number) {

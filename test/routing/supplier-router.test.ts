@@ -4,7 +4,6 @@ import {
   InvalidAccountError,
   KaquanError,
   MemoryIdempotencyStore,
-  MemoryRouteStore,
   NoAnswerError,
   NoSupplierAvailableError,
   NotSentError,
@@ -15,6 +14,7 @@ import {
 } from "kaquan";
 import {
   createSupplierRouter,
+  MemoryRouteStore,
   RoutedOrderRequestSchema,
   type RouteInput,
   type RouterEvent,

@@ -1,4 +1,4 @@
-import { MemoryEventClaimStore } from "kaquan";
+import { MemoryEventClaimStore } from "kaquan/callbacks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 /**

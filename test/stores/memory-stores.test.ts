@@ -1,12 +1,6 @@
-import {
-  createStatusPoller,
-  MemoryEventClaimStore,
-  MemoryIdempotencyStore,
-  MemoryPollLeaseStore,
-  MemoryRouteStore,
-  type Order,
-  type SupplierClient,
-} from "kaquan";
+import { MemoryIdempotencyStore, type Order, type SupplierClient } from "kaquan";
+import { createStatusPoller, MemoryEventClaimStore, MemoryPollLeaseStore } from "kaquan/callbacks";
+import { MemoryRouteStore } from "kaquan/routing";
 import { describe, expect, it } from "vitest";
 import {
   describeEventClaimStoreContract,

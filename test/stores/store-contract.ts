@@ -6,17 +6,15 @@
 import { randomUUID } from "node:crypto";
 import {
   applyUpdate,
-  type EventClaimStore,
   type IdempotencyStore,
   type Order,
   type OrderRecord,
   type OrderStatus,
-  type PollLeaseStore,
-  type RouteRecord,
-  type RouteStore,
   Secret,
   secret,
 } from "kaquan";
+import type { EventClaimStore, PollLeaseStore } from "kaquan/callbacks";
+import type { RouteRecord, RouteStore } from "kaquan/routing";
 import { describe, expect, it } from "vitest";
 
 const unique = () => randomUUID().slice(0, 8);

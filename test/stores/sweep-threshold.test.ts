@@ -1,4 +1,4 @@
-import { MemoryPollLeaseStore } from "kaquan";
+import { MemoryPollLeaseStore } from "kaquan/callbacks";
 import { describe, expect, it } from "vitest";
 import { SweepThreshold } from "../../src/stores/sweep-threshold.js";
 

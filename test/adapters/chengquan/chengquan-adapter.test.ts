@@ -2,7 +2,6 @@ import { inspect } from "node:util";
 import {
   type AdapterContext,
   AuthenticationError,
-  aesEncryptBase64,
   ConfigurationError,
   createHttpTransport,
   DuplicateOrderError,
@@ -19,6 +18,7 @@ import {
   UnrecognizedVendorError,
   ValidationError,
 } from "kaquan";
+import { aesEncryptBase64 } from "kaquan/adapter-kit";
 import {
   chengquanCouponStates,
   chengquanMixedCouponStates,

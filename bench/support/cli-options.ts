@@ -20,8 +20,8 @@ export const usage = `Usage: npm run bench -- [options]
   --only <names>   run only these benchmarks (comma-separated, or repeat the option)
   --quick          a few seconds per benchmark, to smoke-check; the figures are only indicative
   --orders <n>     poller-scale: how many pending orders to resolve (default 100000; 2000 with --quick)
-  --build          startup-size, poller-scale: rebuild dist/ first
-  --no-build       startup-size, poller-scale: never rebuild dist/, even when it is older than the sources
+  --build          rebuild dist/ first (every benchmark measures the built package)
+  --no-build       never rebuild dist/, even when it is older than the sources
   --output <file>  where to write the JSON results (default bench/results/latest.json)
   --profile        write CPU profiles to bench/results/profiles/ (summarise: npx tsx bench/profile-summary.ts <file>)
   --list           list the benchmarks and exit

@@ -244,6 +244,19 @@ describe("callback pipeline with a timestamped and an unsigned supplier", () => 
     return fake;
   }
 
+  /** Order T-1 placed at the fake supplier, and a pipeline that records the states it delivers. */
+  async function placedWithPipeline(signed: boolean) {
+    const fake = timestamped(signed);
+    const fakeClient = createSupplierClient({ adapter: fake.adapter, retry: { maxAttempts: 1 } });
+    await fakeClient.placeOrder({ merchantOrderId: "T-1", kind: "direct", sku: "1001", account: "a" });
+    const seen: string[] = [];
+    const pipeline = createCallbackHandler({
+      clients: [fakeClient],
+      onEvent: (event) => void seen.push(event.status),
+    });
+    return { fakeClient, pipeline, seen };
+  }
+
   function send(
     pipeline: ReturnType<typeof createCallbackHandler>,
     update: Partial<OrderUpdate>,
@@ -282,14 +295,7 @@ describe("callback pipeline with a timestamped and an unsigned supplier", () => 
   });
 
   it("a verified update with a malformed keyed field is refused by name and applies nothing", async () => {
-    const fake = timestamped(true);
-    const fakeClient = createSupplierClient({ adapter: fake.adapter, retry: { maxAttempts: 1 } });
-    await fakeClient.placeOrder({ merchantOrderId: "T-1", kind: "direct", sku: "1001", account: "a" });
-    const seen: string[] = [];
-    const pipeline = createCallbackHandler({
-      clients: [fakeClient],
-      onEvent: (event) => void seen.push(event.status),
-    });
+    const { fakeClient, pipeline, seen } = await placedWithPipeline(true);
     const badStatus = await send(pipeline, { status: "done" as OrderUpdate["status"] }, Date.now());
     expect(badStatus.outcome).toBe("handler_failed");
     expect(badStatus.error?.message).toMatch(/status/);
@@ -308,14 +314,7 @@ describe("callback pipeline with a timestamped and an unsigned supplier", () => 
   });
 
   it("an unsigned callback is only a trigger: the supplier's own answer is applied", async () => {
-    const fake = timestamped(false);
-    const fakeClient = createSupplierClient({ adapter: fake.adapter, retry: { maxAttempts: 1 } });
-    await fakeClient.placeOrder({ merchantOrderId: "T-1", kind: "direct", sku: "1001", account: "a" });
-    const seen: string[] = [];
-    const pipeline = createCallbackHandler({
-      clients: [fakeClient],
-      onEvent: (event) => void seen.push(event.status),
-    });
+    const { fakeClient, pipeline, seen } = await placedWithPipeline(false);
     const result = await send(pipeline, { status: "succeeded" }, Date.now());
     expect(result.outcome).toBe("delivered");
     expect((await fakeClient.getStoredOrder("T-1"))?.status).toBe("processing");

@@ -433,7 +433,9 @@ function createClient(options: SupplierClientOptions): VerifiedUpdateClient {
       // May run more than once (see IdempotencyStore.update): each run sets every outcome anew.
       previous = current?.order;
       if (!current) return undefined;
-      const result = applyUpdate(current.order, { ...update, supplier }, nowIso());
+      // Adapters name their supplier on every update; a copy is made only to fill it in.
+      const named = update.supplier === supplier ? update : { ...update, supplier };
+      const result = applyUpdate(current.order, named, nowIso());
       changedStatus = result.statusChanged;
       ignored = result.ignored;
       // Object.assign, not spread: in V8 a spread copy that gains properties gets a hidden class of
@@ -474,7 +476,8 @@ function createClient(options: SupplierClientOptions): VerifiedUpdateClient {
   }
 
   function withMeta(order: Order, meta: OrderMeta): OrderResult {
-    return { ...order, meta };
+    // Object.assign rather than a spread that then gains `meta` (see saveUpdateDescribed).
+    return Object.assign({}, order, { meta });
   }
 
   function unknownOrder(record: OrderRecord, reason: string): Order {

@@ -210,7 +210,9 @@ describe("not sent: nothing reached the server", () => {
     const server = await startServer(() => {
       // never answers: the only socket stays busy
     });
-    const http1 = transport({ maxSockets: 1, timeoutMs: 5_000 });
+    // The first request's own deadline is far beyond the test's time limit: only the second's
+    // deadline and then the abort can end them, and each must do so while the other still waits.
+    const http1 = transport({ maxSockets: 1, timeoutMs: 120_000 });
     const blocker = new AbortController();
     const first = http1.send(sentinelPost(server.url), { signal: blocker.signal });
     await server.nextRequest();
@@ -218,7 +220,8 @@ describe("not sent: nothing reached the server", () => {
     await expectFailure(second, NotSentError);
     expect(server.requests).toHaveLength(1);
     blocker.abort();
-    await expectFailure(first, NoAnswerError);
+    const aborted = await expectFailure(first, NoAnswerError);
+    expect(aborted.message).toMatch(/aborted/);
     expect(server.requests).toHaveLength(1);
   });
 

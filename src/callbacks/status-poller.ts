@@ -51,6 +51,14 @@ export interface StatusPollerOptions {
   concurrency?: number;
   /** How often the poller looks for due orders. Default 250 ms. */
   tickMs?: number;
+  /**
+   * How often the pending orders are listed from the stores. Between listings the poller works
+   * from the orders it already knows (each one's last known state), so a shared store is not
+   * read in full on every tick — on Redis a listing reads every pending record. Default: the
+   * shortest poll interval of the clients' suppliers, and never more often than `tickMs`. An
+   * order placed since the last listing is first polled after the next one.
+   */
+  listIntervalMs?: number;
   clock?: Clock;
   logger?: Logger;
   random?: () => number;
@@ -74,6 +82,9 @@ export interface StatusPoller {
 }
 
 interface Schedule {
+  client: SupplierClient;
+  /** The order as last listed or polled: what a pass between listings polls. */
+  order: Order;
   polls: number;
   dueAt: number;
   firstSeenAt: number;
@@ -85,6 +96,8 @@ interface DuePoll {
   client: SupplierClient;
   order: Order;
   schedule: Schedule;
+  /** Read from the store in this pass (else known from an earlier listing). */
+  listed: boolean;
 }
 
 const defaultDeadlines: Record<ProductKind, number> = {
@@ -125,7 +138,18 @@ export function createStatusPoller(options: StatusPollerOptions): StatusPoller {
       `createStatusPoller: concurrency must be a whole number ≥ 1 or Infinity (got ${String(concurrency)}); omit it for the default 8`,
     );
   const limit = pLimit(concurrency);
+  const listIntervalMs =
+    options.listIntervalMs ??
+    Math.max(
+      tickMs,
+      Math.min(...options.clients.map((client) => client.adapter.capabilities.pollIntervalMs)),
+    );
+  if (!(listIntervalMs >= 0) || !Number.isFinite(listIntervalMs))
+    throw new ConfigurationError(
+      `createStatusPoller: listIntervalMs must be a non-negative number of milliseconds (got ${String(listIntervalMs)}); omit it for the shortest poll interval of the suppliers`,
+    );
   const schedules = new Map<string, Schedule>();
+  let listedAt = Number.NEGATIVE_INFINITY;
   let running = false;
   let loop: Promise<void> | undefined;
   let stopController: AbortController | undefined;
@@ -152,7 +176,12 @@ export function createStatusPoller(options: StatusPollerOptions): StatusPoller {
     return Math.max(1, Math.floor(baseIntervalAfter(client, polls) * 0.8)); // 0.8: the smallest jitter
   }
 
-  async function pollOne(client: SupplierClient, order: Order, schedule: Schedule): Promise<void> {
+  async function pollOne(
+    client: SupplierClient,
+    order: Order,
+    schedule: Schedule,
+    listed: boolean,
+  ): Promise<void> {
     const key = `${client.supplier}:${order.merchantOrderId}`;
     if (options.leases) {
       let leased = false;
@@ -171,10 +200,19 @@ export function createStatusPoller(options: StatusPollerOptions): StatusPoller {
       }
     }
     try {
+      if (!listed) {
+        // Known from an earlier listing: it may have become final since (a callback).
+        const stored = await client.getStoredOrder(order.merchantOrderId);
+        if (!stored || isFinal(stored.status)) {
+          schedules.delete(key);
+          return;
+        }
+      }
       const refreshed = await client.refreshOrder(order.merchantOrderId);
       if (refreshed.status !== "unknown") {
         const { meta: _meta, ...plain } = refreshed;
         await delivery.deliver(plain, order, "query");
+        schedule.order = plain;
       }
       if (isFinal(refreshed.status)) {
         schedules.delete(key);
@@ -221,34 +259,50 @@ export function createStatusPoller(options: StatusPollerOptions): StatusPoller {
    * (a `runOnce` beside the background loop) stay within `concurrency` together.
    */
   async function runOnce(): Promise<number> {
+    return pass(true);
+  }
+
+  /**
+   * One pass. With `list`, the pending orders are read from the stores; without, the pass polls
+   * the orders known from earlier listings (the background loop lists every `listIntervalMs`).
+   */
+  async function pass(list: boolean): Promise<number> {
     const now = clock.now();
     const due: DuePoll[] = [];
-    const seen = new Set<string>();
-    for (const client of options.clients) {
-      let pending: Order[];
-      try {
-        pending = await client.listPendingOrders();
-      } catch (error) {
-        logger.warn({ supplier: client.supplier, error }, "could not list pending orders");
-        continue;
-      }
-      for (const order of pending) {
-        const key = `${client.supplier}:${order.merchantOrderId}`;
-        seen.add(key);
-        let schedule = schedules.get(key);
-        if (!schedule) {
-          // First sight — including every order left pending by a crash: poll it now.
-          schedule = { polls: 0, dueAt: now, firstSeenAt: now, stuckReported: false };
-          schedules.set(key, schedule);
-        }
+    if (!list) {
+      for (const schedule of schedules.values()) {
         if (schedule.dueAt > now) continue;
         schedule.dueAt = Number.POSITIVE_INFINITY; // in flight: not due again until it reschedules
-        due.push({ client, order, schedule });
+        due.push({ client: schedule.client, order: schedule.order, schedule, listed: false });
       }
+    } else {
+      listedAt = now;
+      const seen = new Set<string>();
+      for (const client of options.clients) {
+        let pending: Order[];
+        try {
+          pending = await client.listPendingOrders();
+        } catch (error) {
+          logger.warn({ supplier: client.supplier, error }, "could not list pending orders");
+          continue;
+        }
+        for (const order of pending) {
+          const key = `${client.supplier}:${order.merchantOrderId}`;
+          seen.add(key);
+          let schedule = schedules.get(key);
+          if (!schedule) {
+            // First sight — including every order left pending by a crash: poll it now.
+            schedule = { client, order, polls: 0, dueAt: now, firstSeenAt: now, stuckReported: false };
+            schedules.set(key, schedule);
+          } else schedule.order = order;
+          if (schedule.dueAt > now) continue;
+          schedule.dueAt = Number.POSITIVE_INFINITY; // in flight: not due again until it reschedules
+          due.push({ client, order, schedule, listed: true });
+        }
+      }
+      // Orders that became final elsewhere (a callback) no longer need a schedule.
+      for (const key of schedules.keys()) if (!seen.has(key)) schedules.delete(key);
     }
-    // Orders that became final elsewhere (a callback) no longer need a schedule.
-    for (const key of schedules.keys()) if (!seen.has(key)) schedules.delete(key);
-    seen.clear();
     let next = 0;
     let failure: { error: unknown } | undefined;
     const work = async (): Promise<void> => {
@@ -257,7 +311,7 @@ export function createStatusPoller(options: StatusPollerOptions): StatusPoller {
         // Released as soon as it is taken: the pass keeps no reference to orders already polled.
         due[next++] = undefined as unknown as DuePoll;
         try {
-          await limit(() => pollOne(item.client, item.order, item.schedule));
+          await limit(() => pollOne(item.client, item.order, item.schedule, item.listed));
         } catch (error) {
           // One order's failure (a throwing `deadlines` function) must not stop this worker:
           // the orders behind it would stay marked in flight and never be polled again.
@@ -280,7 +334,7 @@ export function createStatusPoller(options: StatusPollerOptions): StatusPoller {
       loop = (async () => {
         while (running) {
           try {
-            await runOnce();
+            await pass(clock.now() - listedAt >= listIntervalMs);
           } catch (error) {
             logger.error({ error }, "poller pass failed");
           }

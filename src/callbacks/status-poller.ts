@@ -117,6 +117,17 @@ export function createStatusPoller(options: StatusPollerOptions): StatusPoller {
       "createStatusPoller needs onEvent, or the delivery of a callback handler to share",
     );
   }
+  // Every entry must be a client: anything else failed later as a TypeError (on `adapter`).
+  options.clients.forEach((client, index) => {
+    if (
+      typeof client?.refreshOrder !== "function" ||
+      typeof client.listPendingOrders !== "function" ||
+      typeof client.adapter?.capabilities !== "object"
+    )
+      throw new ConfigurationError(
+        `createStatusPoller: clients[${index}] is not a supplier client; pass the result of createSupplierClient(...)`,
+      );
+  });
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const logger = createRedactingLogger(options.logger);
@@ -200,7 +211,7 @@ export function createStatusPoller(options: StatusPollerOptions): StatusPoller {
       }
     }
     try {
-      if (!listed) {
+      if (!listed && typeof client.getStoredOrder === "function") {
         // Known from an earlier listing: it may have become final since (a callback).
         const stored = await client.getStoredOrder(order.merchantOrderId);
         if (!stored || isFinal(stored.status)) {

@@ -35,6 +35,7 @@ import { FULU_SIMULATOR_APP_KEY, FULU_SIMULATOR_APP_SECRET, signCallback } from 
 import type { Benchmark, BenchmarkContext, BenchmarkReport } from "../support/benchmark.js";
 import { formatCount, formatMicroseconds, formatRatio } from "../support/format.js";
 import { fuluCallbackFields, signedFuluCallback } from "../support/fulu-callback.js";
+import { fuluDirectOrderParameters } from "../support/fulu-order.js";
 import type { Table } from "../support/report-table.js";
 import { median, ratio } from "../support/statistics.js";
 import { atLeast, type TargetCheck } from "../support/targets.js";
@@ -496,22 +497,13 @@ function measureSigning(sizes: Sizes): { table: Table; speedup: number; data: Re
 function signingInputs(count: number): string[] {
   return Array.from({ length: count }, (_, index) => {
     if (index % 2 === 1) return JSON.stringify(fuluCallbackFields(`SIGN${index}`, index));
-    return JSON.stringify({
-      app_key: FULU_SIMULATOR_APP_KEY,
-      method: "fulu.order.direct.add",
-      timestamp: "2026-11-24 12:00:00",
-      version: "2.0",
-      format: "json",
-      charset: "utf-8",
-      sign_type: "md5",
-      app_auth_token: "",
-      biz_content: JSON.stringify({
-        product_id: 10000001,
-        customer_order_no: `SIGN${index}`,
-        charge_account: `player-${index}`,
-        buy_num: 1,
-        charge_game_region: "电信一区",
-      }),
-    });
+    return JSON.stringify(
+      fuluDirectOrderParameters(
+        FULU_SIMULATOR_APP_KEY,
+        `SIGN${index}`,
+        `player-${index}`,
+        "2026-11-24 12:00:00",
+      ),
+    );
   });
 }

@@ -12,17 +12,17 @@
 import http from "node:http";
 import axios from "axios";
 import { createSupplierClient } from "kaquan";
-import { formatDateTime } from "kaquan/adapter-kit";
-import { buildFuluRequestBody, createFuluAdapter } from "kaquan/adapters/fulu";
+import { createFuluAdapter } from "kaquan/adapters/fulu";
 import type { Benchmark, BenchmarkContext, BenchmarkReport } from "../support/benchmark.js";
 import { type ClosedLoopResult, runClosedLoop } from "../support/closed-loop.js";
 import { formatCount, formatMicroseconds, formatMilliseconds, formatRatio } from "../support/format.js";
+import { FULU_DIRECT_PRODUCT_ID, signedFuluDirectOrder } from "../support/fulu-order.js";
 import type { Table } from "../support/report-table.js";
 import { concatenate, median, ratio, summariseLatencies } from "../support/statistics.js";
 import { atLeast, atMost, type TargetCheck } from "../support/targets.js";
 import { startWorkerProcess } from "../support/worker-process.js";
 
-const SKU = "10000001";
+const SKU = FULU_DIRECT_PRODUCT_ID;
 const ACCOUNT = "bench-player";
 const CONCURRENCY_LEVELS = [1, 64] as const;
 const HEADERS = { "content-type": "application/json;charset=utf-8", accept: "application/json" };
@@ -75,27 +75,7 @@ async function run(context: BenchmarkContext): Promise<BenchmarkReport> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64, scheduling: "lifo", timeout: 4_000 });
   const bare = axios.create({ httpAgent: agent, proxy: false });
 
-  const signedBody = (customerOrderNo: string) =>
-    buildFuluRequestBody(
-      {
-        app_key: target.appKey,
-        method: "fulu.order.direct.add",
-        timestamp: formatDateTime(Date.now()),
-        version: "2.0",
-        format: "json",
-        charset: "utf-8",
-        sign_type: "md5",
-        app_auth_token: "",
-        // The fields and order kaquan's adapter writes for a direct top-up.
-        biz_content: JSON.stringify({
-          product_id: Number(SKU),
-          customer_order_no: customerOrderNo,
-          charge_account: ACCOUNT,
-          buy_num: 1,
-        }),
-      },
-      target.appSecret,
-    ).body;
+  const signedBody = (customerOrderNo: string) => signedFuluDirectOrder(target, customerOrderNo, ACCOUNT);
 
   const runSide = async (side: Side, label: string, concurrency: number, operations: number) => {
     const ids = Array.from({ length: operations }, (_, index) => `${label}n${index}`);

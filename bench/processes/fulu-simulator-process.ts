@@ -9,13 +9,9 @@
  * - `requestTimes` `{ method }` → the arrival time (epoch ms) of every request for that method.
  */
 import http from "node:http";
-import { formatDateTime } from "kaquan/adapter-kit";
-import { buildFuluRequestBody } from "kaquan/adapters/fulu";
 import { createFuluSimulator, type FuluSimulator } from "kaquan/testing";
+import { signedFuluDirectOrder } from "../support/fulu-order.js";
 import { serveWorkerCommands } from "../support/worker-process.js";
-
-/** A direct top-up product of the default catalogue. */
-const DIRECT_PRODUCT_ID = 10000001;
 
 let simulator: FuluSimulator | undefined;
 
@@ -44,7 +40,7 @@ serveWorkerCommands({
     let reported = 0;
     const placeNext = async (): Promise<void> => {
       for (let index = next++; index < options.count; index = next++) {
-        const body = signedDirectOrder(target, `${options.prefix}${index}`);
+        const body = signedFuluDirectOrder(target, `${options.prefix}${index}`, "bench-player");
         const answer = await post(target.url, body, agent);
         if (!answer.includes('"code":0')) throw new Error(`seeding order ${index} was refused: ${answer}`);
         if (index - reported >= options.count / 4) {
@@ -72,28 +68,6 @@ serveWorkerCommands({
       .map((record) => record.at);
   },
 });
-
-function signedDirectOrder(target: FuluSimulator, customerOrderNo: string): string {
-  return buildFuluRequestBody(
-    {
-      app_key: target.appKey,
-      method: "fulu.order.direct.add",
-      timestamp: formatDateTime(Date.now()),
-      version: "2.0",
-      format: "json",
-      charset: "utf-8",
-      sign_type: "md5",
-      app_auth_token: "",
-      biz_content: JSON.stringify({
-        product_id: DIRECT_PRODUCT_ID,
-        customer_order_no: customerOrderNo,
-        charge_account: "bench-player",
-        buy_num: 1,
-      }),
-    },
-    target.appSecret,
-  ).body;
-}
 
 function post(url: string, body: string, agent: http.Agent): Promise<string> {
   return new Promise((resolve, reject) => {

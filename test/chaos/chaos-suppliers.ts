@@ -219,10 +219,16 @@ export async function startChaosSupplier(
 }
 
 /** Counts `record.fault` over a simulator's request records. */
-function countFaults(records: ReadonlyArray<{ fault?: string | undefined }>): Map<string, number> {
+/** How often each fault fired, under the harness's names (`renamed`: a simulator's name → the harness's). */
+function countFaults(
+  records: ReadonlyArray<{ fault?: string | undefined }>,
+  renamed: Readonly<Record<string, string>> = {},
+): Map<string, number> {
   const counts = new Map<string, number>();
   for (const record of records) {
-    if (record.fault) counts.set(record.fault, (counts.get(record.fault) ?? 0) + 1);
+    if (!record.fault) continue;
+    const name = Object.hasOwn(renamed, record.fault) ? renamed[record.fault]! : record.fault;
+    counts.set(name, (counts.get(name) ?? 0) + 1);
   }
   return counts;
 }
@@ -237,6 +243,10 @@ const sharedRequestFaults = [
   "malformed-json",
   "rate-limit",
 ] as const satisfies readonly SimulatorFaultKind[];
+
+function isSharedRequestFault(kind: SimulatorFaultKind): kind is (typeof sharedRequestFaults)[number] {
+  return (sharedRequestFaults as readonly SimulatorFaultKind[]).includes(kind);
+}
 
 function formField(body: string, field: string): string | undefined {
   return new URLSearchParams(body).get(field) ?? undefined;
@@ -308,6 +318,10 @@ async function startFulu({ callbackBase, timing }: StartSupplierOptions): Promis
     inject(fault) {
       const method = fault.on === "query" ? "fulu.order.info.get" : methodOf(fault.orderKind);
       const scope = { customerOrderNo: fault.orderNo };
+      if (isSharedRequestFault(fault.kind)) {
+        simulator.injectFault({ kind: fault.kind, method, delayMs: fault.delayMs, ...scope });
+        return;
+      }
       switch (fault.kind) {
         case "callback-before-answer":
           // Committed at once, answered late: the callback overtakes the answer (F5).
@@ -320,13 +334,6 @@ async function startFulu({ callbackBase, timing }: StartSupplierOptions): Promis
         case "out-of-order-callback":
           simulator.injectFault({ kind: fault.kind, ...scope });
           return;
-        case "commit-then-drop":
-        case "drop-before-commit":
-        case "delay":
-        case "http-500":
-        case "html-gateway":
-        case "malformed-json":
-        case "rate-limit":
         case "bad-response-signature":
           simulator.injectFault({ kind: fault.kind, method, delayMs: fault.delayMs, ...scope });
           return;
@@ -434,6 +441,10 @@ async function startJuhe({ callbackBase, timing }: StartSupplierOptions): Promis
     inject(fault) {
       const method = fault.on === "query" ? "ordersta" : "onlineorder";
       const scope = { orderid: fault.orderNo };
+      if (isSharedRequestFault(fault.kind)) {
+        simulator.injectFault({ kind: fault.kind, method, delayMs: fault.delayMs, ...scope });
+        return;
+      }
       switch (fault.kind) {
         case "callback-before-answer":
           simulator.injectFault({ kind: "out-of-order-callback", mode: "before-answer", ...scope });
@@ -450,26 +461,11 @@ async function startJuhe({ callbackBase, timing }: StartSupplierOptions): Promis
         case "committed-system-error":
           simulator.injectFault({ kind: "system-error-10014", method, committed: true, ...scope });
           return;
-        case "commit-then-drop":
-        case "drop-before-commit":
-        case "delay":
-        case "http-500":
-        case "html-gateway":
-        case "malformed-json":
-        case "rate-limit":
-          simulator.injectFault({ kind: fault.kind, method, delayMs: fault.delayMs, ...scope });
-          return;
         default:
           throw new RangeError(`juhe cannot act out ${fault.kind}`);
       }
     },
-    firedFaults: () => {
-      const counts = countFaults(simulator.requests());
-      const tenFourteen = counts.get("system-error-10014");
-      if (tenFourteen) counts.set("committed-system-error", tenFourteen);
-      counts.delete("system-error-10014");
-      return counts;
-    },
+    firedFaults: () => countFaults(simulator.requests(), { "system-error-10014": "committed-system-error" }),
     isPlacement: (operation) => /\.placeOrder\./.test(operation ?? ""),
     callbackOrderNo: (body) => formField(body, "orderid"),
     ledger: () =>
@@ -596,6 +592,10 @@ async function startChengquan({ callbackBase, timing }: StartSupplierOptions): P
     inject(fault) {
       const method = pathOf(fault.orderKind, fault.on);
       const scope = { orderNo: fault.orderNo };
+      if (isSharedRequestFault(fault.kind)) {
+        simulator.injectFault({ kind: fault.kind, method, delayMs: fault.delayMs, ...scope });
+        return;
+      }
       switch (fault.kind) {
         case "callback-before-answer":
           simulator.injectFault({ kind: "delay", method, delayMs: fault.delayMs, ...scope });
@@ -611,26 +611,11 @@ async function startChengquan({ callbackBase, timing }: StartSupplierOptions): P
         case "empty-card-code":
           simulator.injectFault({ kind: fault.kind, ...scope });
           return;
-        case "commit-then-drop":
-        case "drop-before-commit":
-        case "delay":
-        case "http-500":
-        case "html-gateway":
-        case "malformed-json":
-        case "rate-limit":
-          simulator.injectFault({ kind: fault.kind, method, delayMs: fault.delayMs, ...scope });
-          return;
         default:
           throw new RangeError(`chengquan cannot act out ${fault.kind}`);
       }
     },
-    firedFaults: () => {
-      const counts = countFaults(simulator.requests());
-      const systemErrors = counts.get("system-error");
-      if (systemErrors) counts.set("committed-system-error", systemErrors);
-      counts.delete("system-error");
-      return counts;
-    },
+    firedFaults: () => countFaults(simulator.requests(), { "system-error": "committed-system-error" }),
     isPlacement: (operation) => /\.placeOrder\./.test(operation ?? ""),
     callbackOrderNo: (body) => formField(body, "order_no") ?? formField(body, "user_order_no"),
     ledger: () =>
@@ -746,6 +731,10 @@ async function startReloadly({ callbackBase, timing }: StartSupplierOptions): Pr
     inject(fault) {
       const method = fault.on === "query" ? "airtime.reports" : "airtime.topups-async";
       const scope = { customIdentifier: fault.orderNo };
+      if (isSharedRequestFault(fault.kind)) {
+        simulator.injectFault({ kind: fault.kind, method, delayMs: fault.delayMs, ...scope });
+        return;
+      }
       switch (fault.kind) {
         case "callback-before-answer":
           simulator.injectFault({ kind: "delay", method, delayMs: fault.delayMs, ...scope });
@@ -761,15 +750,6 @@ async function startReloadly({ callbackBase, timing }: StartSupplierOptions): Pr
           return;
         case "token-expired":
           simulator.injectFault({ kind: "token-expired-mid-batch", method, ...scope });
-          return;
-        case "commit-then-drop":
-        case "drop-before-commit":
-        case "delay":
-        case "http-500":
-        case "html-gateway":
-        case "malformed-json":
-        case "rate-limit":
-          simulator.injectFault({ kind: fault.kind, method, delayMs: fault.delayMs, ...scope });
           return;
         default:
           throw new RangeError(`reloadly cannot act out ${fault.kind}`);
@@ -914,21 +894,16 @@ async function startBitrefill({ callbackBase, timing }: StartSupplierOptions): P
     inject(fault) {
       const method = fault.on === "query" ? "invoices" : "createInvoice";
       const scope = { reference: fault.orderNo };
+      if (isSharedRequestFault(fault.kind)) {
+        simulator.injectFault({ kind: fault.kind, method, delayMs: fault.delayMs, ...scope });
+        return;
+      }
       switch (fault.kind) {
         case "not-found-until":
           simulator.injectFault({ kind: "not-found-until", queries: fault.queries, ...scope });
           return;
         case "duplicate-callback":
           simulator.injectFault({ kind: "duplicate-callback", ...scope });
-          return;
-        case "commit-then-drop":
-        case "drop-before-commit":
-        case "delay":
-        case "http-500":
-        case "html-gateway":
-        case "malformed-json":
-        case "rate-limit":
-          simulator.injectFault({ kind: fault.kind, method, delayMs: fault.delayMs, ...scope });
           return;
         default:
           throw new RangeError(`bitrefill cannot act out ${fault.kind}`);

@@ -28,6 +28,7 @@ import {
   type ReloadlySimulator,
   signCallback,
 } from "kaquan/testing";
+import { SHARED_REQUEST_FAULT_KINDS } from "../../src/testing/simulator-faults.js";
 import type { SecretToFind } from "./capturing-logger.js";
 
 export type ChaosSupplierName = "fulu" | "juhe" | "chengquan" | "reloadly" | "bitrefill";
@@ -233,14 +234,9 @@ function countFaults(
   return counts;
 }
 
-/** The request-fault kinds every simulator shares, named as the harness names them. */
+/** The request-fault kinds every simulator shares, and its rate-limit answer. */
 const sharedRequestFaults = [
-  "commit-then-drop",
-  "drop-before-commit",
-  "delay",
-  "http-500",
-  "html-gateway",
-  "malformed-json",
+  ...SHARED_REQUEST_FAULT_KINDS,
   "rate-limit",
 ] as const satisfies readonly SimulatorFaultKind[];
 

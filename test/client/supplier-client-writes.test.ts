@@ -11,7 +11,7 @@ import {
   type OrderRecord,
 } from "kaquan";
 import { describe, expect, it } from "vitest";
-import { createFakeAdapter } from "./fake-adapter.js";
+import { commitThenLose, createFakeAdapter } from "./fake-adapter.js";
 
 /** A memory store that counts its writes. */
 function countingStore() {
@@ -68,15 +68,9 @@ describe("writes per placement", () => {
   it("an unanswered order ends its placement before it is resolved by query", async () => {
     const { store } = countingStore();
     const fake = createFakeAdapter();
-    fake.placeSteps.push((placed) => {
-      fake.orders.set(placed.merchantOrderId, {
-        merchantOrderId: placed.merchantOrderId,
-        supplier: "fake",
-        status: "succeeded",
-        source: "query",
-      });
-      return new NoAnswerError("timed out after sending", { supplier: "fake" });
-    });
+    fake.placeSteps.push(
+      commitThenLose(fake.orders, new NoAnswerError("timed out after sending", { supplier: "fake" })),
+    );
     const client = createSupplierClient({ adapter: fake.adapter, store, retry: { maxAttempts: 1 } });
     const order = await client.placeOrder(request);
     expect(order.status).toBe("succeeded");

@@ -126,7 +126,14 @@ export function signMemberCut(raw: string, sign: string): { from: number; to: nu
   let start = raw.indexOf('"sign"');
   if (start === -1) return undefined;
   let end: number;
-  if (raw.startsWith(`:"${value}"`, start + 6)) {
+  // The compact form `"sign":"<value>"`, checked in place (no text built per callback).
+  const valueAt = start + 8;
+  if (
+    raw.charCodeAt(start + 6) === 58 /* : */ &&
+    raw.charCodeAt(start + 7) === 34 /* " */ &&
+    raw.startsWith(value, valueAt) &&
+    raw.charCodeAt(valueAt + value.length) === 34
+  ) {
     end = start + 9 + value.length;
   } else {
     signMember.lastIndex = 0;

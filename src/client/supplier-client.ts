@@ -722,33 +722,54 @@ function createClient(options: SupplierClientOptions): VerifiedUpdateClient {
         throw normalizeError(error, signal);
       });
       queries += 1;
-      const found = await query(request.merchantOrderId, request, signal, untilMs);
-      if (found) {
-        const stored = await saveUpdate(key, found, { resendable: false });
-        return withMeta(stored.order!, { ...meta, resolvedBy: "query" });
-      }
-      if (found === undefined) {
-        const record = await store.get(key);
-        if (!record) break;
-        const resends = record.sends - 1;
-        const sinceSend = clock.now() - (record.lastSentAt ?? record.createdAt);
-        if (
-          mayResend &&
-          record.resendable &&
-          sinceSend >= graceMs &&
-          resends < maxResends &&
-          (await claimResend(key, record.sends))
-        ) {
-          logger.warn(
-            { supplier, merchantOrderId: request.merchantOrderId, sinceSend },
-            "supplier has no such order past the grace window; re-sending the same id",
-          );
-          const outcome = await send(key, request, signal, meta, true).finally(() => markPlaced(key));
-          const settled = await settle(key, request, outcome, meta);
-          if (settled) return settled;
-        }
-      }
+      const step = await resolveStep(key, request, signal, meta, untilMs);
+      if (step === "released") break;
+      if (step) return step;
     }
+    return unresolved(key, request, meta);
+  }
+
+  /**
+   * One resolution step: a query, and the re-send it allows. Returns the order once the supplier
+   * has told its outcome, `"released"` when the record is gone, `undefined` while unresolved.
+   * `untilMs` bounds the wait for a rate-limit token; without it the query waits as `getOrder` does.
+   */
+  async function resolveStep(
+    key: string,
+    request: OrderRequest,
+    signal: AbortSignal | undefined,
+    meta: OrderMeta,
+    untilMs?: number,
+  ): Promise<OrderResult | "released" | undefined> {
+    const found = await query(request.merchantOrderId, request, signal, untilMs);
+    if (found) {
+      const stored = await saveUpdate(key, found, { resendable: false });
+      return withMeta(stored.order!, { ...meta, resolvedBy: "query" });
+    }
+    if (found === null) return undefined; // the query itself failed: nothing learned
+    const record = await store.get(key);
+    if (!record) return "released";
+    const resends = record.sends - 1;
+    const sinceSend = clock.now() - (record.lastSentAt ?? record.createdAt);
+    if (
+      mayResend &&
+      record.resendable &&
+      sinceSend >= graceMs &&
+      resends < maxResends &&
+      (await claimResend(key, record.sends))
+    ) {
+      logger.warn(
+        { supplier, merchantOrderId: request.merchantOrderId, sinceSend },
+        "supplier has no such order past the grace window; re-sending the same id",
+      );
+      const outcome = await send(key, request, signal, meta, true).finally(() => markPlaced(key));
+      return settle(key, request, outcome, meta);
+    }
+    return undefined;
+  }
+
+  /** The order when resolution ends without the supplier's word: `unknown`, never failed. */
+  async function unresolved(key: string, request: OrderRequest, meta: OrderMeta): Promise<OrderResult> {
     const record = await store.get(key);
     const reason = "no usable answer after the order was sent, and the supplier has not confirmed it yet";
     if (record?.order && record.order.status !== "unknown")
@@ -1051,10 +1072,13 @@ function createClient(options: SupplierClientOptions): VerifiedUpdateClient {
     let record = await store.get(key);
     if (record && isAbandoned(record)) record = (await reclaimAbandoned(key)) ?? (await store.get(key));
     if (record?.resendable && record.sends > 0 && !record.placing && mayResend) {
-      // Placed with no usable answer and still unconfirmed: one resolution pass, as placeOrder
-      // makes them (query; re-send the same id only past the grace window).
+      // Placed with no usable answer and still unconfirmed: one resolution step, as placeOrder
+      // takes them (query; re-send the same id only past the grace window). Exactly one step,
+      // not a deadline: a deadline a moment away on the clock passed before the first query
+      // whenever the process was descheduled, and the order stayed `unknown` unasked.
       const meta: OrderMeta = { attempts: 0, totalRetryDelayMs: 0, resolvedBy: "query" };
-      return resolve(key, record.request, callOptions.signal, meta, clock.now() + 1);
+      const step = await resolveStep(key, record.request, callOptions.signal, meta);
+      return step && step !== "released" ? step : unresolved(key, record.request, meta);
     }
     return getOrder(merchantOrderId, callOptions);
   }

@@ -1,25 +1,41 @@
 /**
  * Regressions found by the chaos run (test/chaos): a process that stops in the middle of a
- * placement (failure-modes F22), and a maxCost quote that fails before anything is sent.
+ * placement (failure-modes F22), a refresh of an unanswered placement on a busy machine, and a
+ * maxCost quote that fails before anything is sent.
  */
-import { createSupplierClient, MalformedPayloadError, MemoryIdempotencyStore, NotSentError } from "kaquan";
+import {
+  createSupplierClient,
+  MalformedPayloadError,
+  MemoryIdempotencyStore,
+  NoAnswerError,
+  NotSentError,
+} from "kaquan";
 import { describe, expect, it, vi } from "vitest";
-import { createFakeAdapter } from "./fake-adapter.js";
+import { commitThenLose, createFakeAdapter } from "./fake-adapter.js";
 
 const fastRetry = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2, totalDeadlineMs: 5_000 };
 const request = { merchantOrderId: "M-CRASH-1", kind: "direct" as const, sku: "1001", account: "player" };
 
-/** Real time plus an offset the test moves by hand (the client's waits still need time to pass). */
-function manualClock() {
+/**
+ * Real time plus an offset the test moves by hand (the client's waits still need time to pass).
+ * `millisecondsPerRead` stands for a busy machine: every read of the clock finds that much time
+ * gone, as when the process is descheduled between two statements.
+ */
+function manualClock(millisecondsPerRead = 0) {
   let offset = 0;
-  return { now: () => Date.now() + offset, advance: (milliseconds: number) => (offset += milliseconds) };
+  return {
+    now: () => {
+      offset += millisecondsPerRead;
+      return Date.now() + offset;
+    },
+    advance: (milliseconds: number) => (offset += milliseconds),
+  };
 }
 
 describe("a placement abandoned by a stopped process (F22)", () => {
   /** Process A commits the order at the supplier and stops before it learns the answer. */
-  async function abandonedPlacement(notFoundGraceMs = 0) {
+  async function abandonedPlacement(notFoundGraceMs = 0, clock = manualClock()) {
     const store = new MemoryIdempotencyStore();
-    const clock = manualClock();
     const fake = createFakeAdapter();
     fake.placeSteps.push((placed) => {
       fake.orders.set(placed.merchantOrderId, {
@@ -65,6 +81,18 @@ describe("a placement abandoned by a stopped process (F22)", () => {
     expect(fake.calls.place).toBe(1);
   });
 
+  it("is resolved by query on a machine so busy that every read of the clock finds time gone", async () => {
+    // refreshOrder once made its single resolution step with a deadline one millisecond away, on
+    // real time: a process descheduled before the step began never queried and reported `unknown`.
+    const { clock, fake, second } = await abandonedPlacement(0, manualClock(1));
+    clock.advance(60_001);
+    const refreshed = await second.refreshOrder("M-CRASH-1");
+    expect(fake.calls.query).toBe(1);
+    expect(refreshed.status).toBe("succeeded");
+    expect(refreshed.meta.resolvedBy).toBe("query");
+    expect(fake.calls.place).toBe(1);
+  });
+
   it("stays unknown, never failed, while the supplier does not know it inside its grace window", async () => {
     const { clock, fake, second } = await abandonedPlacement(120_000);
     fake.orders.clear();
@@ -84,6 +112,29 @@ describe("a placement abandoned by a stopped process (F22)", () => {
     expect(() => createSupplierClient({ adapter: fake.adapter, abandonedPlacementMs: 0 })).toThrow(
       /abandonedPlacementMs must be a positive number/,
     );
+  });
+});
+
+describe("refreshing an order whose placement got no answer, on a busy machine", () => {
+  it("queries the supplier once and adopts its answer, however much time each step takes", async () => {
+    const fake = createFakeAdapter();
+    fake.placeSteps.push(
+      commitThenLose(fake.orders, new NoAnswerError("socket hang up", { supplier: "fake" })),
+    );
+    // No time to resolve inside placeOrder: the order is left `unknown` for the poller.
+    const supplier = createSupplierClient({
+      adapter: fake.adapter,
+      clock: manualClock(1),
+      retry: fastRetry,
+      resolveTimeoutMs: 0,
+    });
+    const placed = await supplier.placeOrder(request);
+    expect(placed.status).toBe("unknown");
+    expect(fake.calls.query).toBe(0);
+    const refreshed = await supplier.refreshOrder(request.merchantOrderId);
+    expect(fake.calls.query).toBe(1);
+    expect(refreshed.status).toBe("succeeded");
+    expect(fake.calls.place).toBe(1);
   });
 });
 

@@ -24,6 +24,7 @@ export {
   hmac,
   isSecretKey,
   md5Hex,
+  type ProxyOptions,
   parseRetryAfter,
   redact,
   safeEqual,

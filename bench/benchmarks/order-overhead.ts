@@ -4,14 +4,15 @@
  *
  * The simulator runs in its own process (a supplier is another machine), with its settle timers
  * and callbacks off, so both sides see the same fast, constant supplier. Both sides run in this
- * process in alternating rounds (kaquan, bare, kaquan, bare, …) so that drift in the machine's
- * load falls on both. Every order has its own merchantOrderId; every answer is checked (kaquan:
+ * process in alternating rounds (kaquan, transport, bare, kaquan, …) so that drift in the
+ * machine's load falls on all; the third side, kaquan's transport alone with the bare side's
+ * pre-signed body, splits kaquan's cost into the request and the order machinery above it. Every order has its own merchantOrderId; every answer is checked (kaquan:
  * the order is `processing`; bare: envelope code 0), so both sides do the same work at the
  * supplier.
  */
 import http from "node:http";
 import axios from "axios";
-import { createSupplierClient } from "kaquan";
+import { createHttpTransport, createSupplierClient } from "kaquan";
 import { createFuluAdapter } from "kaquan/adapters/fulu";
 import type { Benchmark, BenchmarkContext, BenchmarkReport } from "../support/benchmark.js";
 import { type ClosedLoopResult, runClosedLoop } from "../support/closed-loop.js";
@@ -36,7 +37,13 @@ interface Sizes {
 const fullSizes: Sizes = { pairs: 5, operations: { 1: 1_500, 64: 8_000 }, warmup: 1_000 };
 const quickSizes: Sizes = { pairs: 1, operations: { 1: 200, 64: 1_000 }, warmup: 200 };
 
-type Side = "kaquan" | "bare";
+/**
+ * `transport` is kaquan's HTTP transport alone sending the same pre-signed body as the bare side:
+ * not a target, it splits kaquan's cost into the request itself and the order machinery above it.
+ */
+type Side = "kaquan" | "transport" | "bare";
+const SIDES: readonly Side[] = ["kaquan", "transport", "bare"];
+const SIDE_LETTER: Record<Side, string> = { kaquan: "K", transport: "T", bare: "B" };
 
 interface SideSummary {
   orders: number;
@@ -74,6 +81,7 @@ async function run(context: BenchmarkContext): Promise<BenchmarkReport> {
   // The bare side's agent mirrors kaquan's transport defaults (keep-alive, 64 sockets, LIFO).
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64, scheduling: "lifo", timeout: 4_000 });
   const bare = axios.create({ httpAgent: agent, proxy: false });
+  const transport = createHttpTransport();
 
   const signedBody = (customerOrderNo: string) => signedFuluDirectOrder(target, customerOrderNo, ACCOUNT);
 
@@ -96,6 +104,21 @@ async function run(context: BenchmarkContext): Promise<BenchmarkReport> {
     }
     // Signed before the clock starts: the bare side is the network and the supplier alone.
     const bodies = ids.map(signedBody);
+    if (side === "transport") {
+      return runClosedLoop({
+        concurrency,
+        operations,
+        operation: async (index) => {
+          const response = await transport.send({
+            method: "POST",
+            url: target.url,
+            headers: HEADERS,
+            body: bodies[index]!,
+          });
+          return response.status === 200 && (JSON.parse(response.text) as { code?: unknown }).code === 0;
+        },
+      });
+    }
     return runClosedLoop({
       concurrency,
       operations,
@@ -112,23 +135,25 @@ async function run(context: BenchmarkContext): Promise<BenchmarkReport> {
   try {
     // Warm-up: connections, JIT, the simulator's maps. Not measured.
     await runSide("kaquan", "WK", 16, sizes.warmup);
+    await runSide("transport", "WT", 16, sizes.warmup);
     await runSide("bare", "WB", 16, sizes.warmup);
 
     for (const concurrency of CONCURRENCY_LEVELS) {
-      const rounds: Record<Side, ClosedLoopResult[]> = { kaquan: [], bare: [] };
+      const rounds: Record<Side, ClosedLoopResult[]> = { kaquan: [], transport: [], bare: [] };
       for (let pair = 0; pair < sizes.pairs; pair++) {
-        for (const side of ["kaquan", "bare"] as const) {
-          const label = `${side === "kaquan" ? "K" : "B"}c${concurrency}r${pair}`;
+        for (const side of SIDES) {
+          const label = `${SIDE_LETTER[side]}c${concurrency}r${pair}`;
           const result = await runSide(side, label, concurrency, sizes.operations[concurrency]);
           rounds[side].push(result);
           context.log(
-            `c=${concurrency} round ${pair + 1}/${sizes.pairs} ${side.padEnd(6)} ${formatCount(
+            `c=${concurrency} round ${pair + 1}/${sizes.pairs} ${side.padEnd(9)} ${formatCount(
               (result.operations / result.elapsedMs) * 1000,
             )} orders/s`,
           );
         }
       }
       const kaquan = summariseSide(rounds.kaquan);
+      const transportSummary = summariseSide(rounds.transport);
       const bareSummary = summariseSide(rounds.bare);
       const throughputRatio = ratio(kaquan.ordersPerSecond, bareSummary.ordersPerSecond);
       const p50Ratio = ratio(kaquan.p50Ms, bareSummary.p50Ms);
@@ -141,6 +166,7 @@ async function run(context: BenchmarkContext): Promise<BenchmarkReport> {
         columns: ["side", "orders", "orders/s", "p50", "p99", "client CPU/order", "failures"],
         rows: [
           sideRow("kaquan placeOrder", kaquan),
+          sideRow("kaquan transport alone", transportSummary),
           sideRow("bare axios POST", bareSummary),
           [
             "kaquan / bare",
@@ -154,14 +180,17 @@ async function run(context: BenchmarkContext): Promise<BenchmarkReport> {
         ],
         notes: [
           "client CPU/order: user+system CPU of the client process per order (the simulator runs in its own process)",
+          "transport alone: kaquan's HTTP transport sending the bare side's pre-signed body — the request without the order machinery (not a target)",
         ],
       });
       data[`c${concurrency}`] = {
         kaquan,
+        transport: transportSummary,
         bare: bareSummary,
         ratios: { throughput: throughputRatio, p50: p50Ratio, p99: p99Ratio, cpuPerOrder: cpuRatio },
         rounds: {
           kaquan: rounds.kaquan.map(roundFigures),
+          transport: rounds.transport.map(roundFigures),
           bare: rounds.bare.map(roundFigures),
         },
       };
@@ -171,6 +200,7 @@ async function run(context: BenchmarkContext): Promise<BenchmarkReport> {
         targets.push(atMost("p50 latency ratio kaquan/bare at c=1", p50Ratio, 1.1, formatRatio));
       for (const [side, summary] of [
         ["kaquan", kaquan],
+        ["transport", transportSummary],
         ["bare", bareSummary],
       ] as const) {
         if (summary.failures > 0) {
@@ -181,6 +211,7 @@ async function run(context: BenchmarkContext): Promise<BenchmarkReport> {
     }
   } finally {
     client.close();
+    transport.close();
     agent.destroy();
     await simulator.close();
   }

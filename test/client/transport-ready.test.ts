@@ -71,7 +71,7 @@ describe("a rate-limited client and a transport that loads on first use", () => 
     expect(sent).toEqual(["send"]);
   });
 
-  it("kaquan's transport is ready once axios is loaded", async () => {
+  it("kaquan's transport is ready at once (Node's own client, nothing to load)", async () => {
     const transport = createHttpTransport();
     await expect(transport.ready()).resolves.toBeUndefined();
     transport.close();

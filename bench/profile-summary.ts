@@ -3,8 +3,11 @@
  * the most self time, the same grouped by package or source file, and the kaquan functions with
  * the most inclusive time (themselves and what they call).
  *
- *   node --cpu-prof --cpu-prof-dir=bench/results/profiles --import tsx bench/run.ts --only callback-verification
- *   npx tsx bench/profile-summary.ts bench/results/profiles/<file>.cpuprofile [--top 25]
+ *   npm run bench -- --only callback-verification --profile
+ *   npx tsx bench/profile-summary.ts bench/results/profiles/callback-verification/main.cpuprofile [--top 25]
+ *
+ * kaquan's own frames are those in `src/` or `adapters/` (run from source) and in `dist/` (the
+ * built package the benchmarks measure).
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -45,7 +48,7 @@ function placeOf(url: string): string {
   if (url.startsWith("node:")) return "(node internals)";
   const dependency = [...url.matchAll(/\/node_modules\/((?:@[^/]+\/)?[^/]+)\//g)].at(-1);
   if (dependency) return dependency[1]!;
-  const own = /\/((?:src|adapters|bench)\/.+)$/.exec(url);
+  const own = /\/((?:src|adapters|bench|dist)\/.+)$/.exec(url);
   return own ? own[1]! : url;
 }
 
@@ -77,7 +80,7 @@ const visit = (nodeId: number, onStack: Set<string>) => {
   const node = byId.get(nodeId)!;
   const name = frameName(node);
   const url = node.callFrame.url;
-  const own = /\/(src|adapters)\//.test(url) && !url.includes("/node_modules/") && !onStack.has(name);
+  const own = /\/(src|adapters|dist)\//.test(url) && !url.includes("/node_modules/") && !onStack.has(name);
   if (own) onStack.add(name);
   for (const name of onStack) inclusive.set(name, (inclusive.get(name) ?? 0) + (node.hitCount ?? 0));
   for (const child of node.children ?? []) visit(child, onStack);

@@ -8,7 +8,7 @@
  *
  * @module kaquan/adapter-kit
  */
-export { aesDecryptBase64, aesEncryptBase64 } from "../runtime/aes.js";
+export { type AesMode, type AesOptions, aesDecryptBase64, aesEncryptBase64 } from "../runtime/aes.js";
 export { formatDateTime, parseDateTime } from "../runtime/clock.js";
 export { parseJsonLossless, tryParseJson } from "../runtime/json.js";
 export { type CanonicalOptions, canonicalize, sortCharacters } from "../runtime/signing.js";

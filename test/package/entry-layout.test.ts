@@ -3,7 +3,10 @@
  * machinery live in their own subpaths so that the core stays small (bench: startup-size). A name
  * exported from two entries would load both; a moved name back in the root would grow the core.
  */
+
+import type { ProxyOptions as RootProxyOptions } from "kaquan";
 import * as root from "kaquan";
+import type { AesMode as AdapterKitAesMode, AesOptions as AdapterKitAesOptions } from "kaquan/adapter-kit";
 import * as adapterKit from "kaquan/adapter-kit";
 import * as callbacks from "kaquan/callbacks";
 import * as routing from "kaquan/routing";
@@ -42,6 +45,17 @@ describe("the package's entries", () => {
       expect(entries[entry]![name], `${entry} exports ${name}`).toBeDefined();
       expect(root, `the root does not export ${name}`).not.toHaveProperty(name);
     }
+  });
+
+  it("the types an entry's functions take are named by the same entry (checked by the type check)", () => {
+    // A function whose options type no entry exports cannot be wrapped with a typed helper.
+    const aes: AdapterKitAesOptions = {
+      key: Buffer.from("0123456789abcdef"),
+      mode: "ecb" satisfies AdapterKitAesMode,
+    };
+    const transport: RootProxyOptions = { host: "127.0.0.1", port: 3128 };
+    expect(adapterKit.aesDecryptBase64(adapterKit.aesEncryptBase64("卡密", aes), aes)).toBe("卡密");
+    expect(() => root.createHttpTransport({ proxy: transport }).close()).not.toThrow();
   });
 
   it("the root keeps what placing an order needs", () => {

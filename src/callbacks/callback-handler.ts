@@ -25,7 +25,7 @@ import { createRedactingLogger } from "../runtime/logging.js";
 import type { EventClaimStore } from "../stores/event-claim-store.js";
 import type { CallbackHandler, CallbackInput, CallbackResult } from "./callback-types.js";
 import { createEventDelivery, type EventDelivery } from "./event-delivery.js";
-import { toRawBytes } from "./raw-body.js";
+import { toRawBody } from "./raw-body.js";
 
 export interface CallbackHandlerOptions {
   /** The supplier clients, as an array (keyed by adapter name) or a record keyed by supplier name. */
@@ -145,7 +145,7 @@ export function createCallbackHandler(
     let update: OrderUpdate;
     let sentAtMs: number | undefined;
     try {
-      const body = toRawBytes(input.body);
+      const body = toRawBody(input.body);
       const adapter = client.adapter;
       if (!adapter.verifyCallback)
         throw new SignatureError(`${supplier} does not send callbacks kaquan can verify`, { supplier });

@@ -1,8 +1,8 @@
 /**
  * Callbacks are verified over the bytes the supplier sent. A body that a framework already
  * parsed (and that kaquan would have to re-serialise) cannot be verified: key order, spacing and
- * escaping change the bytes. This turns every accepted raw form into bytes and refuses the rest
- * with an error that names the fix for each framework.
+ * escaping change the bytes. This accepts every raw form — text as it is, bytes as they are —
+ * and refuses the rest with an error that names the fix for each framework.
  */
 import { RawBodyRequiredError } from "../core/index.js";
 import type { RawBody } from "./callback-types.js";
@@ -16,9 +16,15 @@ export const rawBodyFixes = [
   "node:http: use nodeCallbackListener, which reads the request stream",
 ].join("; ");
 
-/** Bytes of a raw body, or a `RawBodyRequiredError` for anything else (a parsed object). */
-export function toRawBytes(body: unknown): Uint8Array {
-  if (typeof body === "string") return Buffer.from(body, "utf8");
+/**
+ * A raw body as adapters take it (`RawCallback.body`: text or bytes), or a `RawBodyRequiredError`
+ * for anything else (a parsed object). Text is passed as it is: every adapter reads text
+ * directly, so encoding it to UTF-8 bytes only for the adapter to decode them again cost a copy
+ * and a decode per callback — and for a supplier whose charset is not UTF-8 (GBK forms), the
+ * re-encoded bytes were not the text's bytes at all.
+ */
+export function toRawBody(body: unknown): Uint8Array | string {
+  if (typeof body === "string") return body;
   if (body instanceof Uint8Array) return body;
   if (body instanceof ArrayBuffer) return new Uint8Array(body);
   const what =

@@ -294,6 +294,31 @@ describe("callback pipeline with a timestamped and an unsigned supplier", () => 
     expect(seen).toEqual(["succeeded", "reversed"]);
   });
 
+  it("hands the adapter the raw body as given: text as that text, bytes as those bytes", async () => {
+    const bodies: unknown[] = [];
+    const recording = timestamped(true);
+    const verify = recording.adapter.verifyCallback!;
+    recording.adapter.verifyCallback = (callback, context) => {
+      bodies.push(callback.body);
+      return verify(callback, context);
+    };
+    const recordingClient = createSupplierClient({ adapter: recording.adapter, retry: { maxAttempts: 1 } });
+    await recordingClient.placeOrder({ merchantOrderId: "T-1", kind: "direct", sku: "1001", account: "a" });
+    const recordingPipeline = createCallbackHandler({ clients: [recordingClient], onEvent: () => {} });
+    const text = JSON.stringify({
+      update: { merchantOrderId: "T-1", supplier: "fake", source: "callback", status: "processing" },
+      sentAtMs: Date.now(),
+      note: "充值中",
+    });
+    const headers = { "x-signature": hmac("sha256", secret, text) };
+    const bytes = Buffer.from(text, "utf8");
+    await recordingPipeline.handle({ supplier: "fake", body: text, headers });
+    await recordingPipeline.handle({ supplier: "fake", body: bytes, headers });
+    // No re-encoding of text (a GBK supplier's text is not its UTF-8 bytes), no copy of bytes.
+    expect(bodies[0]).toBe(text);
+    expect(bodies[1]).toBe(bytes);
+  });
+
   it("a verified update with a malformed keyed field is refused by name and applies nothing", async () => {
     const { fakeClient, pipeline, seen } = await placedWithPipeline(true);
     const badStatus = await send(pipeline, { status: "done" as OrderUpdate["status"] }, Date.now());

@@ -44,7 +44,8 @@ interface PollerFigures {
 
 export const pollerScale: Benchmark = {
   name: "poller-scale",
-  summary: "createStatusPoller resolving pending orders (100,000 unless --orders) at a 200 req/s supplier limit",
+  summary:
+    "createStatusPoller resolving pending orders (100,000 unless --orders) at a 200 req/s supplier limit",
   run,
 };
 

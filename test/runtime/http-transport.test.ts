@@ -463,10 +463,7 @@ describe("answers of any status resolve", () => {
   });
 
   it("decodes deflate (zlib-wrapped and raw) and br bodies, and asks for them", async () => {
-    const original = Buffer.from(
-      '{"status":"success","卡密":"none","pad":"' + "x".repeat(300) + '"}',
-      "utf8",
-    );
+    const original = Buffer.from(`{"status":"success","卡密":"none","pad":"${"x".repeat(300)}"}`, "utf8");
     const encodings: Record<string, Buffer> = {
       deflate: deflateSync(original),
       "deflate-raw": deflateRawSync(original),

@@ -172,7 +172,8 @@ export function createHttpTransport(
   };
   const httpAgent = options.httpAgent ?? new http.Agent(agentOptions);
   const httpsAgent =
-    options.httpsAgent ?? (proxy ? createTunnelAgent(proxy, agentOptions) : new https.Agent(agentOptions));
+    options.httpsAgent ??
+    (proxy ? createTunnelAgent(proxy, agentOptions, timeoutMs) : new https.Agent(agentOptions));
   // Requests to http: targets through a proxy go to the proxy itself, over this agent.
   const proxyAgent = proxy && proxyIsHttps(proxy) ? new https.Agent(agentOptions) : httpAgent;
   const proxyAuthorizationHeader = proxy ? proxyAuthorization(proxy) : undefined;

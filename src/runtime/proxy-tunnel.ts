@@ -39,9 +39,15 @@ export function proxyIsHttps(proxy: ProxyOptions): boolean {
  * An https agent whose connections are `CONNECT` tunnels through the proxy: a socket is handed to
  * the request only once TLS with the supplier is up, so a refused tunnel or a failed handshake is
  * *not sent* (nothing reached the supplier), as it is without a proxy. Tunnels are pooled per
- * supplier host like any keep-alive socket.
+ * supplier host like any keep-alive socket. A tunnel not up within `establishMs` (a proxy that
+ * accepts the connection and never answers) is torn down: the request's own deadline has already
+ * answered its caller, and the half-open connection must not linger.
  */
-export function createTunnelAgent(proxy: ProxyOptions, agentOptions: https.AgentOptions): https.Agent {
+export function createTunnelAgent(
+  proxy: ProxyOptions,
+  agentOptions: https.AgentOptions,
+  establishMs: number,
+): https.Agent {
   const authorization = proxyAuthorization(proxy);
   const proxyModule = proxyIsHttps(proxy) ? https : http;
   class TunnelAgent extends https.Agent {
@@ -61,33 +67,52 @@ export function createTunnelAgent(proxy: ProxyOptions, agentOptions: https.Agent
         agent: false,
         ...(agentOptions.ca ? { ca: agentOptions.ca } : {}),
       });
+      let tunnel: Socket | undefined;
+      let secure: tls.TLSSocket | undefined;
       let done = false;
       const finish = (error: Error | null, socket?: Duplex) => {
         if (done) return;
         done = true;
+        clearTimeout(timer);
         callback?.(error, socket as Duplex);
       };
-      connect.once("connect", (response: http.IncomingMessage, tunnel: Socket) => {
+      const timer = setTimeout(() => {
+        connect.destroy();
+        tunnel?.destroy();
+        secure?.destroy();
+        finish(
+          Object.assign(new Error(`the proxy tunnel was not up within ${establishMs} ms`), {
+            code: "ETIMEDOUT",
+          }),
+        );
+      }, establishMs);
+      connect.once("connect", (response: http.IncomingMessage, socket: Socket) => {
+        tunnel = socket;
+        if (done) {
+          socket.destroy();
+          return;
+        }
         if (response.statusCode !== 200) {
-          tunnel.destroy();
+          socket.destroy();
           // Not sent: the proxy refused before any byte could reach the supplier.
           finish(
             Object.assign(new Error(`proxy refused the tunnel (${response.statusCode})`), { code: "EPROXY" }),
           );
           return;
         }
-        const secure = tls.connect({ ...(options as tls.ConnectionOptions), socket: tunnel });
-        secure.once("secureConnect", () => {
-          secure.removeListener("error", onTlsError);
-          finish(null, secure);
-        });
+        secure = tls.connect({ ...(options as tls.ConnectionOptions), socket });
         const onTlsError = (error: Error) => {
-          secure.destroy();
+          secure?.destroy();
           finish(error);
         };
+        secure.once("secureConnect", () => {
+          secure?.removeListener("error", onTlsError);
+          finish(null, secure);
+        });
         secure.once("error", onTlsError);
       });
-      connect.once("error", (error) => finish(error));
+      // Kept for the request's whole life: a torn-down CONNECT may report its hang-up late.
+      connect.on("error", (error) => finish(error));
       connect.end();
       return undefined;
     }

@@ -211,6 +211,24 @@ describe("an explicit proxy", () => {
     expect(supplier.requests).toHaveLength(0);
   });
 
+  it("a proxy that never answers the CONNECT is NotSentError, and the half-open tunnel is torn down", async () => {
+    const silent = net.createServer();
+    const accepted: net.Socket[] = [];
+    const closed: Promise<void>[] = [];
+    silent.on("connection", (socket: net.Socket) => {
+      accepted.push(socket);
+      closed.push(once(socket, "close").then(() => undefined));
+      // Read (and ignore) the CONNECT, so that kaquan's hang-up is seen.
+      socket.resume();
+    });
+    const port = await listen(silent);
+    const client = transport({ proxy: { host: HOST, port }, timeoutMs: 200 });
+    await expect(client.send(post(`https://${HOST}:9/api`))).rejects.toBeInstanceOf(NotSentError);
+    expect(accepted).toHaveLength(1);
+    // kaquan closes its side once the tunnel's own deadline passes; nothing is left open.
+    await closed[0];
+  }, 5_000);
+
   it("a proxy nobody listens on is NotSentError, for http: and https: targets", async () => {
     const closed = net.createServer();
     const port = await listen(closed);

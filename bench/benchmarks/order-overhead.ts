@@ -85,48 +85,39 @@ async function run(context: BenchmarkContext): Promise<BenchmarkReport> {
 
   const signedBody = (customerOrderNo: string) => signedFuluDirectOrder(target, customerOrderNo, ACCOUNT);
 
-  const runSide = async (side: Side, label: string, concurrency: number, operations: number) => {
-    const ids = Array.from({ length: operations }, (_, index) => `${label}n${index}`);
-    if (side === "kaquan") {
-      return runClosedLoop({
-        concurrency,
-        operations,
-        operation: async (index) => {
-          const order = await client.placeOrder({
-            merchantOrderId: ids[index]!,
-            kind: "direct",
-            sku: SKU,
-            account: ACCOUNT,
-          });
-          return order.status === "processing";
-        },
-      });
-    }
-    // Signed before the clock starts: the bare side is the network and the supplier alone.
+  /** One side's operation over `ids`; the order ids (and the bare sides' bodies) are made before the clock starts. */
+  const operationOf = (side: Side, ids: readonly string[]): ((index: number) => Promise<boolean>) => {
+    if (side === "kaquan")
+      return async (index) => {
+        const order = await client.placeOrder({
+          merchantOrderId: ids[index]!,
+          kind: "direct",
+          sku: SKU,
+          account: ACCOUNT,
+        });
+        return order.status === "processing";
+      };
+    // Signed in advance: the bare side is the network and the supplier alone.
     const bodies = ids.map(signedBody);
-    if (side === "transport") {
-      return runClosedLoop({
-        concurrency,
-        operations,
-        operation: async (index) => {
-          const response = await transport.send({
-            method: "POST",
-            url: target.url,
-            headers: HEADERS,
-            body: bodies[index]!,
-          });
-          return response.status === 200 && (JSON.parse(response.text) as { code?: unknown }).code === 0;
-        },
-      });
-    }
-    return runClosedLoop({
-      concurrency,
-      operations,
-      operation: async (index) => {
-        const response = await bare.post(target.url, bodies[index], { headers: HEADERS });
-        return response.status === 200 && (response.data as { code?: unknown })?.code === 0;
-      },
-    });
+    if (side === "transport")
+      return async (index) => {
+        const response = await transport.send({
+          method: "POST",
+          url: target.url,
+          headers: HEADERS,
+          body: bodies[index]!,
+        });
+        return response.status === 200 && (JSON.parse(response.text) as { code?: unknown }).code === 0;
+      };
+    return async (index) => {
+      const response = await bare.post(target.url, bodies[index], { headers: HEADERS });
+      return response.status === 200 && (response.data as { code?: unknown })?.code === 0;
+    };
+  };
+
+  const runSide = (side: Side, label: string, concurrency: number, operations: number) => {
+    const ids = Array.from({ length: operations }, (_, index) => `${label}n${index}`);
+    return runClosedLoop({ concurrency, operations, operation: operationOf(side, ids) });
   };
 
   const tables: Table[] = [];

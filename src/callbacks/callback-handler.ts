@@ -15,6 +15,7 @@ import {
   ConfigurationError,
   KaquanError,
   type Logger,
+  type Order,
   type OrderUpdate,
   ReplayError,
   SignatureError,
@@ -175,9 +176,8 @@ export function createCallbackHandler(
     try {
       // 3. Only orders kaquan wrote down first (write-ahead) are applied; a callback that beat
       //    our own write is refused so the supplier sends it again.
-      const stored = await client.getStoredOrder(merchantOrderId);
-      if (!stored) {
-        return reject(
+      const unknownOrder = () =>
+        reject(
           "unknown_order",
           new KaquanError(
             `${supplier} callback for order ${merchantOrderId}, which kaquan has no record of yet; the supplier will retry`,
@@ -185,23 +185,40 @@ export function createCallbackHandler(
           ),
           merchantOrderId,
         );
-      }
 
       // 4. Unsigned callbacks, and signed ones when confirmByQuery is on, are only a trigger: the
       //    supplier's own answer to a query is what gets applied.
       const refetch =
         client.adapter.capabilities.callbacks !== "signed" ||
         (options.confirmByQuery === true && update.status !== "processing");
-      // A card order's success needs its codes (failure-modes F24): callbacks that carry none are
-      // completed by a query, and an order still without codes stays processing.
-      const needsCodes =
-        update.status === "succeeded" &&
-        (stored.kind ?? update.kind) === "card" &&
-        (update.cards?.length ?? 0) === 0 &&
-        stored.cards.length === 0;
-      let applied: Awaited<ReturnType<SupplierClient["applyUpdate"]>>;
-      if (refetch || needsCodes) {
-        const before = stored;
+      let applied: Awaited<ReturnType<SupplierClient["applyUpdate"]>> | undefined;
+      let stored: Order | undefined;
+      // The adapter's own verified update, on a kaquan client: one read-modify-write decides
+      // whether the order is known, whether it may take the update, and applies it (see
+      // applyVerifiedUpdate). Otherwise the order is read first.
+      const verifiedPath = refetch
+        ? undefined
+        : (client as Partial<VerifiedUpdateClient>)[applyVerifiedUpdate];
+      if (verifiedPath) {
+        const outcome = await verifiedPath.call(
+          client,
+          update,
+          (current) => !lacksCardCodes(current, update),
+        );
+        if (outcome.kind === "no_order") return unknownOrder();
+        if (outcome.kind === "held") stored = outcome.order;
+        else applied = outcome;
+      } else {
+        stored = await client.getStoredOrder(merchantOrderId);
+        if (!stored) return unknownOrder();
+        if (!refetch && !lacksCardCodes(stored, update)) applied = await client.applyUpdate(update);
+      }
+      if (!applied) {
+        // A query decides: the callback is only a trigger, or it is a card order's success
+        // without its codes (failure-modes F24), completed by the query's codes — an order still
+        // without codes stays processing.
+        const before = stored!;
+        const needsCodes = lacksCardCodes(before, update);
         const fetched = await client.getOrder(merchantOrderId, {
           signal: AbortSignal.timeout(refetchTimeoutMs),
         });
@@ -213,11 +230,6 @@ export function createCallbackHandler(
           );
           return { outcome: "awaiting_codes", ack: ackOf(client, true), supplier, merchantOrderId };
         }
-      } else {
-        // The order was just read from the store, and the update is the adapter's own: kaquan's
-        // clients apply it without re-validating it (see applyVerifiedUpdate).
-        const verifiedPath = (client as Partial<VerifiedUpdateClient>)[applyVerifiedUpdate];
-        applied = verifiedPath ? await verifiedPath.call(client, update) : await client.applyUpdate(update);
       }
 
       // 5. Deliver the order's state once, whichever path learned it first.
@@ -311,6 +323,16 @@ function plainHeaderRecord(
   if (typeof Headers !== "undefined" && headers instanceof Headers)
     return Object.fromEntries(headers.entries());
   return (headers ?? {}) as Record<string, string | readonly string[] | undefined>;
+}
+
+/** A card order's success that carries no codes, for an order that has none yet (failure-modes F24). */
+function lacksCardCodes(stored: Order, update: OrderUpdate): boolean {
+  return (
+    update.status === "succeeded" &&
+    (stored.kind ?? update.kind) === "card" &&
+    (update.cards?.length ?? 0) === 0 &&
+    stored.cards.length === 0
+  );
 }
 
 function stripQuery(path: string): string {

@@ -421,18 +421,33 @@ function createClient(options: SupplierClientOptions): VerifiedUpdateClient {
     return (await saveUpdateDescribed(key, update, patch)).record;
   }
 
+  function saveUpdateDescribed(
+    key: string,
+    update: OrderUpdate,
+    patch?: RecordPatch,
+  ): Promise<{ record: OrderRecord } & Omit<AppliedUpdate, "order">>;
+  /** With `admit`: nothing is written, and `undefined` returned, when it refuses the record. */
+  function saveUpdateDescribed(
+    key: string,
+    update: OrderUpdate,
+    patch: RecordPatch | undefined,
+    admit: (current: OrderRecord | undefined) => boolean,
+  ): Promise<({ record: OrderRecord } & Omit<AppliedUpdate, "order">) | undefined>;
   async function saveUpdateDescribed(
     key: string,
     update: OrderUpdate,
     patch?: RecordPatch,
-  ): Promise<{ record: OrderRecord } & Omit<AppliedUpdate, "order">> {
+    admit?: (current: OrderRecord | undefined) => boolean,
+  ): Promise<({ record: OrderRecord } & Omit<AppliedUpdate, "order">) | undefined> {
     let previous: Order | undefined;
     let changedStatus = false;
     let ignored: IgnoredReason | undefined;
+    let refused = false;
     const stored = await store.update(key, (current) => {
       // May run more than once (see IdempotencyStore.update): each run sets every outcome anew.
       previous = current?.order;
-      if (!current) return undefined;
+      refused = admit !== undefined && !admit(current);
+      if (!current || refused) return undefined;
       // Adapters name their supplier on every update; a copy is made only to fill it in.
       const named = update.supplier === supplier ? update : { ...update, supplier };
       const result = applyUpdate(current.order, named, nowIso());
@@ -443,6 +458,7 @@ function createClient(options: SupplierClientOptions): VerifiedUpdateClient {
       const fields = typeof patch === "function" ? patch(current) : patch;
       return Object.assign({}, current, fields, { order: result.order, updatedAt: clock.now() });
     });
+    if (refused) return undefined;
     if (!stored?.order)
       throw new OrderNotFoundError(`no record for ${key}`, {
         supplier,
@@ -1221,15 +1237,35 @@ function createClient(options: SupplierClientOptions): VerifiedUpdateClient {
       return { order: record.order!, ...applied };
     },
 
-    async [applyVerifiedUpdate](update: OrderUpdate) {
+    async [applyVerifiedUpdate](update: OrderUpdate, accept?: (stored: Order) => boolean) {
       // Only the fields the reducer and the store key on are checked here; the full schema
       // (about a microsecond per callback) is the adapter's contract, checked by the conformance
       // suite. Anything off takes the public path, whose error names the field.
-      if (!isKeyedUpdate(update)) return this.applyUpdate(update);
-      const { record, ...applied } = await saveUpdateDescribed(keyOf(update.merchantOrderId), update, {
-        resendable: false,
-      });
-      return { order: record.order!, ...applied };
+      if (!isKeyedUpdate(update)) return { kind: "applied" as const, ...(await this.applyUpdate(update)) };
+      let held: Order | undefined;
+      let known = false;
+      const outcome = await saveUpdateDescribed(
+        keyOf(update.merchantOrderId),
+        update,
+        { resendable: false },
+        (current) => {
+          // May run more than once (a shared store retries a lost compare-and-set): reset first.
+          held = undefined;
+          known = current?.order !== undefined;
+          // Not written down yet (or its placement has not recorded an order): refused, so the
+          // supplier sends it again — a callback never creates an order.
+          if (!current?.order) return false;
+          if (accept && !accept(current.order)) {
+            held = current.order;
+            return false;
+          }
+          return true;
+        },
+      );
+      if (!known) return { kind: "no_order" as const };
+      if (held || !outcome) return { kind: "held" as const, order: held! };
+      const { record, ...applied } = outcome;
+      return { kind: "applied" as const, order: record.order!, ...applied };
     },
 
     async getStoredOrder(merchantOrderId) {

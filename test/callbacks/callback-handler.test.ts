@@ -1,6 +1,7 @@
 import {
   createSupplierClient,
   hmac,
+  MemoryIdempotencyStore,
   type OrderUpdate,
   SignatureError,
   type StatusEvent,
@@ -163,6 +164,81 @@ describe("callback pipeline", () => {
     expect(early.ack.body).not.toBe("success");
     await placed("EARLY-1");
     expect((await pipeline.handle({ supplier: "fulu", body, headers })).outcome).toBe("delivered");
+  });
+
+  it("a verified callback costs the store one read-modify-write, with no separate read first", async () => {
+    const store = new MemoryIdempotencyStore();
+    const calls = { get: 0, update: 0 };
+    const get = store.get.bind(store);
+    const update = store.update.bind(store);
+    store.get = (key) => {
+      calls.get += 1;
+      return get(key);
+    };
+    store.update = (key, mutate) => {
+      calls.update += 1;
+      return update(key, mutate);
+    };
+    const counted = createSupplierClient({
+      adapter: createFuluAdapter({
+        appKey: simulator.appKey,
+        appSecret: simulator.appSecret,
+        endpoint: simulator.url,
+      }),
+      store,
+    });
+    await counted.placeOrder({ merchantOrderId: "RW-1", kind: "direct", sku: "10000001", account: "p" });
+    calls.get = 0;
+    calls.update = 0;
+    const pipeline = createCallbackHandler({ clients: [counted], onEvent: () => {} });
+    const result = await pipeline.handle({
+      supplier: "fulu",
+      body: callbackBody("RW-1", "success"),
+      headers,
+    });
+    expect(result.outcome).toBe("delivered");
+    expect(calls).toEqual({ get: 0, update: 1 });
+    expect((await counted.getStoredOrder("RW-1"))?.status).toBe("succeeded");
+    counted.close();
+  });
+
+  it("a record whose placement has not written an order yet refuses the callback and gains no order", async () => {
+    const store = new MemoryIdempotencyStore();
+    const now = Date.now();
+    await store.claim({
+      key: "fulu:WA-1",
+      supplier: "fulu",
+      merchantOrderId: "WA-1",
+      fingerprint: "in-flight",
+      request: { merchantOrderId: "WA-1", kind: "direct", quantity: 1, sku: "10000001", account: "p" },
+      sends: 0,
+      resendable: false,
+      placing: true,
+      createdAt: now,
+      updatedAt: now,
+    });
+    const placing = createSupplierClient({
+      adapter: createFuluAdapter({
+        appKey: simulator.appKey,
+        appSecret: simulator.appSecret,
+        endpoint: simulator.url,
+      }),
+      store,
+    });
+    const pipeline = createCallbackHandler({
+      clients: [placing],
+      onEvent: (event) => void events.push(event),
+    });
+    const result = await pipeline.handle({
+      supplier: "fulu",
+      body: callbackBody("WA-1", "success"),
+      headers,
+    });
+    expect(result.outcome).toBe("unknown_order");
+    expect(result.ack.body).not.toBe("success");
+    expect((await store.get("fulu:WA-1"))?.order).toBeUndefined();
+    expect(events).toEqual([]);
+    placing.close();
   });
 
   it("a failing onEvent is not acknowledged, and the retry delivers", async () => {

@@ -1262,8 +1262,8 @@ function createClient(options: SupplierClientOptions): VerifiedUpdateClient {
           return true;
         },
       );
-      if (!known) return { kind: "no_order" as const };
-      if (held || !outcome) return { kind: "held" as const, order: held! };
+      // Refused: either no order (`known` false) or `accept` held the stored one.
+      if (!outcome) return known ? { kind: "held" as const, order: held! } : { kind: "no_order" as const };
       const { record, ...applied } = outcome;
       return { kind: "applied" as const, order: record.order!, ...applied };
     },

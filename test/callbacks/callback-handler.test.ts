@@ -13,6 +13,7 @@ import { createCallbackHandler } from "kaquan/callbacks";
 import { createFuluSimulator, type FuluSimulator } from "kaquan/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createFakeAdapter } from "../client/fake-adapter.js";
+import { countingStore } from "../stores/counting-store.js";
 
 let simulator: FuluSimulator;
 let client: SupplierClient;
@@ -22,15 +23,7 @@ beforeEach(async () => {
   simulator = createFuluSimulator({ settleAfterMs: 20 });
   await simulator.start();
   simulator.setAutoSettle(false);
-  client = createSupplierClient({
-    adapter: createFuluAdapter({
-      appKey: simulator.appKey,
-      appSecret: simulator.appSecret,
-      endpoint: simulator.url,
-      pollIntervalMs: 20,
-    }),
-    retry: { maxAttempts: 2, baseDelayMs: 5 },
-  });
+  client = createSupplierClient({ adapter: fuluAdapter(), retry: { maxAttempts: 2, baseDelayMs: 5 } });
   events = [];
 });
 
@@ -38,6 +31,16 @@ afterEach(async () => {
   client.close();
   await simulator.close();
 });
+
+/** A Fulu adapter for the running simulator. */
+function fuluAdapter() {
+  return createFuluAdapter({
+    appKey: simulator.appKey,
+    appSecret: simulator.appSecret,
+    endpoint: simulator.url,
+    pollIntervalMs: 20,
+  });
+}
 
 function handler(onEvent: (event: StatusEvent) => void | Promise<void> = (event) => void events.push(event)) {
   return createCallbackHandler({ clients: [client], onEvent });
@@ -167,29 +170,10 @@ describe("callback pipeline", () => {
   });
 
   it("a verified callback costs the store one read-modify-write, with no separate read first", async () => {
-    const store = new MemoryIdempotencyStore();
-    const calls = { get: 0, update: 0 };
-    const get = store.get.bind(store);
-    const update = store.update.bind(store);
-    store.get = (key) => {
-      calls.get += 1;
-      return get(key);
-    };
-    store.update = (key, mutate) => {
-      calls.update += 1;
-      return update(key, mutate);
-    };
-    const counted = createSupplierClient({
-      adapter: createFuluAdapter({
-        appKey: simulator.appKey,
-        appSecret: simulator.appSecret,
-        endpoint: simulator.url,
-      }),
-      store,
-    });
+    const { store, calls, reset } = countingStore();
+    const counted = createSupplierClient({ adapter: fuluAdapter(), store });
     await counted.placeOrder({ merchantOrderId: "RW-1", kind: "direct", sku: "10000001", account: "p" });
-    calls.get = 0;
-    calls.update = 0;
+    reset();
     const pipeline = createCallbackHandler({ clients: [counted], onEvent: () => {} });
     const result = await pipeline.handle({
       supplier: "fulu",
@@ -197,7 +181,7 @@ describe("callback pipeline", () => {
       headers,
     });
     expect(result.outcome).toBe("delivered");
-    expect(calls).toEqual({ get: 0, update: 1 });
+    expect(calls).toEqual({ claim: 0, get: 0, update: 1 });
     expect((await counted.getStoredOrder("RW-1"))?.status).toBe("succeeded");
     counted.close();
   });
@@ -217,14 +201,7 @@ describe("callback pipeline", () => {
       createdAt: now,
       updatedAt: now,
     });
-    const placing = createSupplierClient({
-      adapter: createFuluAdapter({
-        appKey: simulator.appKey,
-        appSecret: simulator.appSecret,
-        endpoint: simulator.url,
-      }),
-      store,
-    });
+    const placing = createSupplierClient({ adapter: fuluAdapter(), store });
     const pipeline = createCallbackHandler({
       clients: [placing],
       onEvent: (event) => void events.push(event),

@@ -3,38 +3,16 @@
  * write is a round trip on a shared store (Redis), and the write-ahead record must be there
  * before the supplier can see the order (promise 1).
  */
-import {
-  createSupplierClient,
-  MemoryIdempotencyStore,
-  NoAnswerError,
-  NotSentError,
-  type OrderRecord,
-} from "kaquan";
+import { createSupplierClient, NoAnswerError, NotSentError, type OrderRecord } from "kaquan";
 import { describe, expect, it } from "vitest";
+import { countingStore } from "../stores/counting-store.js";
 import { commitThenLose, createFakeAdapter } from "./fake-adapter.js";
-
-/** A memory store that counts its writes. */
-function countingStore() {
-  const store = new MemoryIdempotencyStore();
-  const writes = { claim: 0, update: 0 };
-  const claim = store.claim.bind(store);
-  const update = store.update.bind(store);
-  store.claim = (record) => {
-    writes.claim += 1;
-    return claim(record);
-  };
-  store.update = (key, mutate) => {
-    writes.update += 1;
-    return update(key, mutate);
-  };
-  return { store, writes };
-}
 
 const request = { merchantOrderId: "W-1", kind: "direct" as const, sku: "1001", account: "player" };
 
 describe("writes per placement", () => {
   it("an answered order costs a claim and two updates, and the send is recorded before it leaves", async () => {
-    const { store, writes } = countingStore();
+    const { store, calls } = countingStore();
     const fake = createFakeAdapter();
     let atSend: OrderRecord | undefined;
     fake.placeSteps.push(async (placed) => {
@@ -49,7 +27,7 @@ describe("writes per placement", () => {
     const client = createSupplierClient({ adapter: fake.adapter, store });
     const order = await client.placeOrder(request);
     expect(order.status).toBe("processing");
-    expect(writes).toEqual({ claim: 1, update: 2 });
+    expect({ claim: calls.claim, update: calls.update }).toEqual({ claim: 1, update: 2 });
     // Write-ahead: counted, marked as placing, and the order recorded as being sent.
     expect(atSend).toMatchObject({ sends: 1, placing: true, order: { status: "unknown" } });
     expect(atSend?.order?.unknownReason).toMatch(/being sent/);

@@ -39,6 +39,14 @@ interface PollerFigures {
   peakRssSampled: number;
   peakRss: number;
   peakHeapUsed: number;
+  /** When the sampled peak came, in ms after polling started (negative: while writing the orders). */
+  peakRssAtMs: number;
+  /** The median RSS over the second half of the polling, sampled every 100 ms. */
+  medianRssSecondHalf: number;
+  endRss: number;
+  baselineHeapUsed: number;
+  /** V8 heap used after a full collection once the run is over: what is still referenced. */
+  liveHeapAfter: number;
   cpuMicros: number;
 }
 
@@ -82,6 +90,8 @@ async function run(context: BenchmarkContext): Promise<BenchmarkReport> {
 
     const poller = await startWorkerProcess(new URL("../processes/poller-process.mjs", import.meta.url), {
       root: context.root,
+      // Only so that the live heap can be read after the run; it changes no GC heuristics.
+      execArgv: ["--expose-gc"],
     });
     try {
       figures = await poller.call<PollerFigures>("run", {
@@ -122,7 +132,24 @@ async function run(context: BenchmarkContext): Promise<BenchmarkReport> {
     ["peak RSS of the poller process", formatBytes(figures.peakRss)],
     ["  RSS before the orders were written", formatBytes(figures.baselineRss)],
     ["  RSS with the orders written down", formatBytes(figures.afterSeedRss)],
+    [
+      "  peak reached",
+      !Number.isFinite(figures.peakRssAtMs)
+        ? "-"
+        : figures.peakRssAtMs < 0
+          ? "while the orders were written"
+          : `${formatSeconds(figures.peakRssAtMs)} after polling started`,
+    ],
+    ["  RSS, median over the second half of the polling", formatBytes(figures.medianRssSecondHalf)],
     ["peak V8 heap used", formatBytes(figures.peakHeapUsed)],
+    [
+      "live V8 heap after the run (full collection)",
+      Number.isFinite(figures.liveHeapAfter)
+        ? `${formatBytes(figures.liveHeapAfter)} (${formatCount(
+            (figures.liveHeapAfter - figures.baselineHeapUsed) / Math.max(1, orders),
+          )} bytes per order over the start)`
+        : "-",
+    ],
     ["poller CPU per order", formatMicroseconds(figures.cpuMicros / Math.max(1, figures.resolved))],
     ["writing the orders into the store", formatSeconds(figures.seedMs)],
     ["seeding the simulator (not part of the measurement)", formatSeconds(seedMs)],

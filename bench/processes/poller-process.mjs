@@ -18,12 +18,22 @@ import { createStatusPoller } from "kaquan/callbacks";
 async function run(options) {
   let peakRss = process.memoryUsage.rss();
   let peakHeapUsed = process.memoryUsage().heapUsed;
+  // RSS every 100 ms once polling starts (preallocated, like the dispatch times), and when the
+  // sampled peak came: it tells V8's heap growth after the write burst from the steady state.
+  const rssSamples = new Float64Array(Math.ceil(options.deadlineMs / 100) + 10);
+  let sampled = 0;
+  let pollingStartedAt = Number.NaN;
+  let peakRssAt = Number.NaN;
   const sampler = setInterval(() => {
     const memory = process.memoryUsage();
+    if (memory.rss > peakRss) peakRssAt = performance.now();
     peakRss = Math.max(peakRss, memory.rss);
     peakHeapUsed = Math.max(peakHeapUsed, memory.heapUsed);
+    if (!Number.isNaN(pollingStartedAt) && sampled < rssSamples.length) rssSamples[sampled++] = memory.rss;
   }, 100);
   const baselineRss = process.memoryUsage.rss();
+  // Not collected first: a full collection here would change how V8 sizes the heap afterwards.
+  const baselineHeapUsed = process.memoryUsage().heapUsed;
 
   const transport = createHttpTransport();
   // Preallocated so that recording does not add to the memory being measured as it runs.
@@ -77,6 +87,7 @@ async function run(options) {
   });
   const cpuBefore = process.cpuUsage();
   const startedAt = performance.now();
+  pollingStartedAt = startedAt;
   const progress = setInterval(() => {
     const seconds = (performance.now() - startedAt) / 1000;
     console.log(
@@ -93,6 +104,12 @@ async function run(options) {
   clearInterval(sampler);
   const pending = (await client.listPendingOrders()).length;
   transport.close();
+  const endRss = process.memoryUsage.rss();
+  // What the poller really holds once it is done (every record, claim and schedule still
+  // referenced), after everything measured above: `--expose-gc` only adds the function.
+  globalThis.gc?.();
+  const liveHeapAfter = process.memoryUsage().heapUsed;
+  const secondHalf = Array.from(rssSamples.subarray(Math.floor(sampled / 2), sampled)).sort((a, b) => a - b);
   return {
     dispatchTimes: Array.from(dispatchTimes.subarray(0, dispatched)),
     seedMs,
@@ -105,6 +122,11 @@ async function run(options) {
     // maxRSS is in kilobytes: the true peak, between samples included.
     peakRss: Math.max(peakRss, process.resourceUsage().maxRSS * 1024),
     peakHeapUsed,
+    peakRssAtMs: peakRssAt - pollingStartedAt,
+    medianRssSecondHalf: secondHalf.length > 0 ? secondHalf[Math.floor(secondHalf.length / 2)] : Number.NaN,
+    endRss,
+    baselineHeapUsed,
+    liveHeapAfter: globalThis.gc ? liveHeapAfter : Number.NaN,
     cpuMicros: cpu.user + cpu.system,
   };
 }

@@ -42,10 +42,10 @@ export interface HttpTransport {
   /**
    * Optional: resolves when `send` can put a request on the wire without first loading anything
    * (a transport that loads its HTTP client lazily; kaquan's own, on Node's client, is ready at
-   * once). A client with a rate limit waits for it
-   * before it takes a token, so a token is never spent while the transport loads — requests
-   * held up by the load would otherwise reach the supplier bunched, closer together than the
-   * limit. A wrapping transport should pass it through.
+   * once). A client with a rate limit waits for it before it takes a token, so a token is never
+   * spent while the transport loads — requests held up by the load would otherwise reach the
+   * supplier bunched, closer together than the limit. A wrapping transport should pass it
+   * through.
    */
   ready?(): Promise<void>;
 }

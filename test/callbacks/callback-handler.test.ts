@@ -298,7 +298,7 @@ describe("callback pipeline with a timestamped and an unsigned supplier", () => 
   }
 
   /** Order T-1 placed at the fake supplier, and a pipeline that records the states it delivers. */
-  async function placedWithPipeline(signed: boolean) {
+  async function placedWithPipeline(signed: boolean, clock?: { now: () => number }) {
     const fake = timestamped(signed);
     const fakeClient = createSupplierClient({ adapter: fake.adapter, retry: { maxAttempts: 1 } });
     await fakeClient.placeOrder({ merchantOrderId: "T-1", kind: "direct", sku: "1001", account: "a" });
@@ -306,6 +306,7 @@ describe("callback pipeline with a timestamped and an unsigned supplier", () => 
     const pipeline = createCallbackHandler({
       clients: [fakeClient],
       onEvent: (event) => void seen.push(event.status),
+      ...(clock ? { clock } : {}),
     });
     return { fakeClient, pipeline, seen };
   }
@@ -327,16 +328,8 @@ describe("callback pipeline with a timestamped and an unsigned supplier", () => 
   }
 
   it("enforces the replay window with an injected clock; ReplayError is not SignatureError", async () => {
-    const fake = timestamped(true);
     const now = 1_800_000_000_000;
-    const fakeClient = createSupplierClient({ adapter: fake.adapter, retry: { maxAttempts: 1 } });
-    await fakeClient.placeOrder({ merchantOrderId: "T-1", kind: "direct", sku: "1001", account: "a" });
-    const seen: string[] = [];
-    const pipeline = createCallbackHandler({
-      clients: [fakeClient],
-      onEvent: (event) => void seen.push(event.status),
-      clock: { now: () => now },
-    });
+    const { pipeline, seen } = await placedWithPipeline(true, { now: () => now });
     const stale = await send(pipeline, { status: "succeeded" }, now - 301_000);
     expect(stale.outcome).toBe("rejected");
     expect(stale.error?.code).toBe("replay_rejected");

@@ -17,7 +17,7 @@ afterEach(() => {
 });
 
 /** A client over the fake supplier whose listings are counted. */
-async function countedClient(pollIntervalMs: number) {
+function countedClient(pollIntervalMs: number) {
   const fake = createFakeAdapter({ pollIntervalMs });
   const client = createSupplierClient({ adapter: fake.adapter, retry: { maxAttempts: 1 } });
   let listings = 0;
@@ -31,37 +31,38 @@ async function countedClient(pollIntervalMs: number) {
   return { fake, client, counted, listings: () => listings };
 }
 
+/** How many listings a poller ticking every 10 ms makes over 1,000 ms of fake time with one order pending. */
+async function listingsOverOneSecond(pollIntervalMs: number, listIntervalMs?: number): Promise<number> {
+  const { client, counted, listings } = countedClient(pollIntervalMs);
+  await client.placeOrder({ merchantOrderId: "L-1", kind: "direct", sku: "1001", account: "a" });
+  const poller = createStatusPoller({
+    clients: [counted],
+    onEvent: () => {},
+    tickMs: 10,
+    ...(listIntervalMs === undefined ? {} : { listIntervalMs }),
+  });
+  poller.start();
+  // A hundred ticks.
+  for (let step = 0; step < 100; step++) await vi.advanceTimersByTimeAsync(10);
+  await poller.stop();
+  return listings();
+}
+
 describe("status poller listings", () => {
   it("lists at most once per listIntervalMs while ticking every tickMs", async () => {
-    const { client, counted, listings } = await countedClient(1_000);
-    await client.placeOrder({ merchantOrderId: "L-1", kind: "direct", sku: "1001", account: "a" });
-    const poller = createStatusPoller({
-      clients: [counted],
-      onEvent: () => {},
-      tickMs: 10,
-      listIntervalMs: 100,
-    });
-    poller.start();
-    // 1,000 ms of fake time in 10 ms steps: a hundred ticks.
-    for (let step = 0; step < 100; step++) await vi.advanceTimersByTimeAsync(10);
-    await poller.stop();
-    expect(listings()).toBeGreaterThanOrEqual(9);
-    expect(listings()).toBeLessThanOrEqual(11);
+    const listings = await listingsOverOneSecond(1_000, 100);
+    expect(listings).toBeGreaterThanOrEqual(9);
+    expect(listings).toBeLessThanOrEqual(11);
   });
 
   it("by default lists once per the shortest poll interval of the suppliers", async () => {
-    const { client, counted, listings } = await countedClient(500);
-    await client.placeOrder({ merchantOrderId: "L-2", kind: "direct", sku: "1001", account: "a" });
-    const poller = createStatusPoller({ clients: [counted], onEvent: () => {}, tickMs: 10 });
-    poller.start();
-    for (let step = 0; step < 100; step++) await vi.advanceTimersByTimeAsync(10);
-    await poller.stop();
-    expect(listings()).toBeGreaterThanOrEqual(2);
-    expect(listings()).toBeLessThanOrEqual(3);
+    const listings = await listingsOverOneSecond(500);
+    expect(listings).toBeGreaterThanOrEqual(2);
+    expect(listings).toBeLessThanOrEqual(3);
   });
 
   it("between listings, does not query an order that became final meanwhile", async () => {
-    const { fake, client, counted } = await countedClient(20);
+    const { fake, client, counted } = countedClient(20);
     await client.placeOrder({ merchantOrderId: "L-3", kind: "direct", sku: "1001", account: "a" });
     const poller = createStatusPoller({
       clients: [counted],
@@ -81,7 +82,7 @@ describe("status poller listings", () => {
   });
 
   it("runOnce always lists, so an order written a moment ago is polled", async () => {
-    const { fake, client, counted, listings } = await countedClient(1_000);
+    const { fake, client, counted, listings } = countedClient(1_000);
     const poller = createStatusPoller({ clients: [counted], onEvent: () => {}, listIntervalMs: 1_000_000 });
     await poller.runOnce();
     await client.placeOrder({ merchantOrderId: "L-4", kind: "direct", sku: "1001", account: "a" });

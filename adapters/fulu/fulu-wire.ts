@@ -4,6 +4,7 @@
  * missing or null — a new vendor field must never break an order.
  */
 import { z } from "zod";
+import { listOf, textRecordSchema } from "../../src/runtime/text-record.js";
 
 const text = z.union([z.string(), z.number()]).transform(String);
 /** An id that names something: a number, or a non-empty string (an empty one names nothing). */
@@ -13,12 +14,20 @@ const optionalText = z
   .optional()
   .transform((value) => (value === null || value === undefined ? undefined : String(value)));
 
-/** The response envelope: `result` is a JSON *string*, parsed a second time. */
-export const fuluEnvelopeSchema = z.looseObject({
-  code: z.union([z.number(), z.string()]),
-  message: z.string().nullish(),
-  result: z.string().nullish(),
-  sign: z.string().nullish(),
+/** The response envelope (§1.4): `result` is a JSON *string*, parsed a second time. */
+export interface FuluEnvelope {
+  code: string;
+  message?: string;
+  result?: string;
+  sign?: string;
+}
+
+/** Read on every call, so from a table like {@link fuluOrderSchema}. */
+export const fuluEnvelopeSchema = textRecordSchema<FuluEnvelope>({
+  code: "text",
+  message: "string?",
+  result: "string?",
+  sign: "string?",
 });
 
 export const fuluProductSchema = z.looseObject({
@@ -45,29 +54,57 @@ export const fuluBalanceSchema = z.looseObject({
   is_open: optionalText,
 });
 
-export const fuluCardSchema = z.looseObject({
-  card_number: optionalText,
-  card_pwd: optionalText,
-  card_deadline: optionalText,
-  card_type: optionalText,
+/** One card of an order answer (§1.8); the code fields are AES ciphertext. */
+export interface FuluCard {
+  card_number?: string;
+  card_pwd?: string;
+  card_deadline?: string;
+  card_type?: string;
+}
+
+export const fuluCardSchema = textRecordSchema<FuluCard>({
+  card_number: "text?",
+  card_pwd: "text?",
+  card_deadline: "text?",
+  card_type: "text?",
 });
 
-export const fuluOrderSchema = z.looseObject({
-  order_id: optionalText,
-  customer_order_no: text,
-  product_id: optionalText,
-  product_name: optionalText,
-  charge_account: optionalText,
-  buy_num: optionalText,
-  order_type: optionalText,
-  order_price: optionalText,
-  order_state: text,
-  create_time: optionalText,
-  finish_time: optionalText,
-  operator_serial_number: optionalText,
-  cards: z.array(fuluCardSchema).nullish(),
+/** An order as `fulu.order.info.get` and the order methods answer it (§1.5), every field as text. */
+export interface FuluOrder {
+  order_id?: string;
+  customer_order_no: string;
+  product_id?: string;
+  product_name?: string;
+  charge_account?: string;
+  buy_num?: string;
+  order_type?: string;
+  order_price?: string;
+  order_state: string;
+  create_time?: string;
+  finish_time?: string;
+  operator_serial_number?: string;
+  cards?: FuluCard[];
+}
+
+/**
+ * Read from a table rather than with zod: it is read on every placement and poll (see
+ * text-record.ts for what the schema cost there). Same rules as the other shapes here.
+ */
+export const fuluOrderSchema = textRecordSchema<FuluOrder>({
+  order_id: "text?",
+  customer_order_no: "text",
+  product_id: "text?",
+  product_name: "text?",
+  charge_account: "text?",
+  buy_num: "text?",
+  order_type: "text?",
+  order_price: "text?",
+  order_state: "text",
+  create_time: "text?",
+  finish_time: "text?",
+  operator_serial_number: "text?",
+  cards: listOf(fuluCardSchema),
 });
-export type FuluOrder = z.infer<typeof fuluOrderSchema>;
 
 /**
  * The callback fields (§1.7), as text: the callback reader turns numbers into text and drops

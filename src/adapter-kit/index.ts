@@ -2,7 +2,8 @@
  * `kaquan/adapter-kit`: connect a supplier platform by describing its protocol —
  * `defineSignedFormAdapter` for MD5-signed form platforms — and the machinery a hand-written
  * adapter shares: canonical `k=v&…` strings and Fulu-style sorted-character signing, the
- * `yyyy-MM-dd HH:mm:ss` supplier times, lossless JSON (long ids stay exact), the OAuth token cache
+ * `yyyy-MM-dd HH:mm:ss` supplier times, lossless JSON (long ids stay exact), records of text fields
+ * read from a table (`textRecordSchema`), the OAuth token cache
  * and the AES helpers for card codes. (Hashes, HMAC and constant-time comparison are in the root
  * export: the client uses them too.)
  *
@@ -13,6 +14,12 @@ export { formatDateTime, parseDateTime } from "../runtime/clock.js";
 export { parseJsonLossless, tryParseJson } from "../runtime/json.js";
 export { type CanonicalOptions, canonicalize, sortCharacters } from "../runtime/signing.js";
 export {
+  listOf,
+  type TextFieldRule,
+  type TextRecordList,
+  textRecordSchema,
+} from "../runtime/text-record.js";
+export {
   type CachedToken,
   createTokenCache,
   type FetchedToken,
@@ -22,5 +29,6 @@ export {
   type TokenGetOptions,
   type TokenKey,
 } from "../runtime/token-cache.js";
+export type { PayloadSchema } from "../runtime/vendor-payload.js";
 export * from "./signed-form-adapter.js";
 export * from "./signed-form-spec.js";

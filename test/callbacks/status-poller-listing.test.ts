@@ -92,6 +92,27 @@ describe("status poller listings", () => {
     expect(fake.calls.query).toBe(before + 1);
   });
 
+  it("keeps a client's schedules through a listing that failed: its orders keep their cadence", async () => {
+    const { fake, client } = countedClient(1_000);
+    await client.placeOrder({ merchantOrderId: "L-5", kind: "direct", sku: "1001", account: "a" });
+    let listings = 0;
+    const listPendingOrders = client.listPendingOrders.bind(client);
+    const flaky: SupplierClient = Object.assign(Object.create(client) as SupplierClient, {
+      listPendingOrders: () => {
+        listings += 1;
+        return listings === 2 ? Promise.reject(new Error("store unavailable")) : listPendingOrders();
+      },
+    });
+    const poller = createStatusPoller({ clients: [flaky], onEvent: () => {}, listIntervalMs: 1_000_000 });
+    const before = fake.calls.query;
+    expect(await poller.runOnce()).toBe(1); // first sight: polled now
+    expect(await poller.runOnce()).toBe(0); // the listing failed
+    // Listed again before its next poll is due: not polled as if it were new.
+    expect(await poller.runOnce()).toBe(0);
+    expect(listings).toBe(3);
+    expect(fake.calls.query).toBe(before + 1);
+  });
+
   it("refuses a listIntervalMs that is negative or not a number", () => {
     const fake = createFakeAdapter();
     const client = createSupplierClient({ adapter: fake.adapter });

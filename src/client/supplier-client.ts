@@ -361,7 +361,9 @@ function createClient(options: SupplierClientOptions): VerifiedUpdateClient {
   /** Placements in flight in this process, so concurrent callers share one. */
   const inflight = new Map<string, { fingerprint: string; promise: Promise<OrderResult> }>();
 
-  const keyOf = (merchantOrderId: string) => `${supplier}:${merchantOrderId}`;
+  // Joined, not a template literal: the key is kept with every record, and V8 keeps a built-up
+  // `${a}:${b}` as a rope and, once a Map hashes it, a flat copy beside it (64 bytes, not 32).
+  const keyOf = (merchantOrderId: string) => [supplier, merchantOrderId].join(":");
   const context = (signal?: AbortSignal): AdapterContext => ({ http, clock, logger, signal });
   // Every state change is stamped; several land in the same millisecond, and formatting a Date
   // is a visible share of an order's own CPU, so the last stamp is reused while the clock stands.
@@ -1044,7 +1046,7 @@ function createClient(options: SupplierClientOptions): VerifiedUpdateClient {
     if (found) {
       if (!record) {
         // Known to the supplier but not to this store (placed elsewhere): adopt it.
-        await store.update(key, (current) => current ?? adoptedRecord(merchantOrderId, found));
+        await store.update(key, (current) => current ?? adoptedRecord(key, merchantOrderId, found));
       }
       const stored = await saveUpdate(key, found, { resendable: false });
       return withMeta(stored.order!, meta);
@@ -1061,10 +1063,11 @@ function createClient(options: SupplierClientOptions): VerifiedUpdateClient {
     });
   }
 
-  function adoptedRecord(merchantOrderId: string, update: OrderUpdate): OrderRecord {
+  /** `key` is the one the store is keyed by: one string for both (a copy costs 32 bytes an order). */
+  function adoptedRecord(key: string, merchantOrderId: string, update: OrderUpdate): OrderRecord {
     const now = clock.now();
     return {
-      key: keyOf(merchantOrderId),
+      key,
       supplier,
       merchantOrderId,
       fingerprint: "",
@@ -1232,7 +1235,7 @@ function createClient(options: SupplierClientOptions): VerifiedUpdateClient {
       const update = parseInput(OrderUpdateSchema, input, "order update");
       const key = keyOf(update.merchantOrderId);
       if (!(await store.get(key)))
-        await store.update(key, (current) => current ?? adoptedRecord(update.merchantOrderId, update));
+        await store.update(key, (current) => current ?? adoptedRecord(key, update.merchantOrderId, update));
       const { record, ...applied } = await saveUpdateDescribed(key, update, { resendable: false });
       return { order: record.order!, ...applied };
     },
